@@ -1,0 +1,3 @@
+// ntdef.h: the base types.
+#pragma once
+#include "wavert/nt/types.h"

@@ -1,0 +1,3 @@
+// ntstatus.h: status codes.
+#pragma once
+#include "wavert/nt/status.h"

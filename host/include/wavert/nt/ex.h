@@ -1,0 +1,3 @@
+// Placeholder for the ex part of the WDK API; filled in by its implementation.
+#pragma once
+#include "wavert/nt/types.h"

@@ -1,0 +1,3 @@
+// Placeholder for the rtl part of the WDK API; filled in by its implementation.
+#pragma once
+#include "wavert/nt/types.h"

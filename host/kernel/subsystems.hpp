@@ -1,0 +1,23 @@
+// Internal: how KernelSession boots and shuts down each part of the kernel API, in order.
+// Boot runs top to bottom; shutdown bottom to top. Shutdown functions run the leak checks of
+// their part and report what is left through the verifier.
+#pragma once
+
+#include "wavert/host/kernel.hpp"
+#include "wavert/nt/types.h"
+
+namespace wavert::host::detail {
+
+void memory_boot(const KernelConfig& config);      // pool, simulated physical memory, MDLs
+void dispatcher_boot(const KernelConfig& config);  // clock, dispatcher objects, timers, DPCs, work items
+void registry_boot(const KernelConfig& config);    // the registry store, from config.registry_file
+
+void registry_shutdown();
+void dispatcher_shutdown();
+void memory_shutdown();
+
+// The calling thread's IRQL, for the dispatcher when it runs DPCs and interrupt routines.
+KIRQL current_irql();
+void set_current_irql(KIRQL irql);
+
+} // namespace wavert::host::detail
