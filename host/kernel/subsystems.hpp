@@ -4,6 +4,9 @@
 #pragma once
 
 #include "wavert/host/kernel.hpp"
+#include <cstddef>
+
+#include "wavert/nt/callsite.h"
 #include "wavert/nt/types.h"
 
 namespace wavert::host::detail {
@@ -15,6 +18,10 @@ void registry_boot(const KernelConfig& config);    // the registry store, from c
 void registry_shutdown();
 void dispatcher_shutdown();
 void memory_shutdown();
+
+// The pool tells the dispatcher when memory is freed, so a KTIMER, KDPC or KEVENT still in use
+// inside freed memory (a timer still set, a DPC still queued) is reported, not silently corrupted.
+void dispatcher_on_free(const void* begin, std::size_t bytes, const WAVERT_CALL_SITE& site);
 
 // The calling thread's IRQL, for the dispatcher when it runs DPCs and interrupt routines.
 KIRQL current_irql();

@@ -24,6 +24,11 @@ struct KernelConfig {
   std::uint64_t physical_memory_bytes = 64ull << 20;
   // Device parameters for the driver's registry (see docs/registry.md); empty: none.
   std::string registry_file;
+  // Simulated time starts at this uptime (KeQueryInterruptTime, 100 ns units), so a test can run
+  // a machine that has been up for months and catch overflow in time arithmetic.
+  std::uint64_t sim_start_uptime_100ns = 0;
+  // DbgPrintEx messages up to this level are printed (0 DPFLTR_ERROR_LEVEL .. 3 DPFLTR_INFO_LEVEL).
+  std::uint32_t debug_print_level = 0;
 };
 
 const char* clock_kind_name(ClockKind kind);
