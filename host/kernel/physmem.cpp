@@ -122,9 +122,14 @@ void physmem_boot(const KernelConfig& config) {
   shuffle(low_slots, rng);
   shuffle(high_slots, rng);
   const std::uint64_t low_count = std::min<std::uint64_t>((extents + 1) / 2, low_slots.size());
+  if (extents - low_count > high_slots.size()) {
+    std::fprintf(stderr, "*** wavert host: physical_memory_bytes %llu exceeds the simulated physical range\n",
+                 static_cast<unsigned long long>(config.physical_memory_bytes));
+    std::abort();
+  }
   g_mem.pfn_of_page.resize(pages);
   for (std::uint64_t e = 0; e < extents; ++e) {
-    const std::uint64_t slot = e < low_count ? low_slots[e] : high_slots.at(e - low_count);
+    const std::uint64_t slot = e < low_count ? low_slots[e] : high_slots[e - low_count];
     const PFN_NUMBER first_pfn = slot / kPhysicalPageBytes;
     const std::uint64_t first_page = e * kPagesPerExtent;
     g_mem.extent_by_pfn[first_pfn] = first_page;
