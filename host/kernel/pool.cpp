@@ -46,13 +46,14 @@ struct Block {
 struct Freed {
   Block block;
   WAVERT_CALL_SITE free_site{};
-  bool in_fifo = false;  // false while the freeing thread still poisons it: not evictable yet
 };
 
 struct PoolState {
   std::unordered_map<const void*, Block> live;
   std::unordered_map<const void*, Freed> quarantine;
-  std::deque<const void*> fifo;  // quarantine eviction order
+  // Eviction order. A block enters it only after the freeing thread has poisoned it, so a block
+  // still being poisoned is never evicted (released) under that thread.
+  std::deque<const void*> fifo;
   std::size_t quarantine_bytes = 0;
   std::map<std::uint32_t, PoolTagUsage> usage;
   std::uint64_t next_serial = 1;
@@ -213,7 +214,7 @@ void free_block(void* p, std::uint32_t tag, TagCheck tag_check, bool notify_mdl,
                       pool_tag_name(tag).c_str(), pool_tag_name(block.tag).c_str(), site_text(block.site).c_str());
     }
     g_pool.live.erase(it);
-    g_pool.quarantine[p] = Freed{block, site, false};
+    g_pool.quarantine[p] = Freed{block, site};
     g_pool.quarantine_bytes += block.raw_bytes;
     PoolTagUsage& u = usage_for(block.tag);
     u.frees++;
@@ -235,8 +236,6 @@ void free_block(void* p, std::uint32_t tag, TagCheck tag_check, bool notify_mdl,
   std::memset(block.raw, kPoolFreedFill, block.bytes);
 
   std::lock_guard lock(g_mutex);
-  auto q = g_pool.quarantine.find(p);
-  if (q != g_pool.quarantine.end()) q->second.in_fifo = true;
   g_pool.fifo.push_back(p);
   evict_quarantine_locked(false);
 }
