@@ -79,6 +79,7 @@ struct WaitState {
   std::uint64_t deadline_100ns = 0;
   std::uint64_t timeout_sequence = 0;  // simulated: key of the timeout in the timer queue
   bool idle = false;                   // a worker waiting for work: not part of a deadlock
+  bool after_ties = false;             // host run_for: times out after everything due at the deadline
   bool done = false;
   NTSTATUS status = STATUS_PENDING;
   WAVERT_CALL_SITE site{};
@@ -99,6 +100,7 @@ struct QueueEntry {
   WaitState* wait = nullptr;
 };
 
+constexpr std::uint64_t kAfterTiesSequence = 1ull << 63;
 constexpr std::uint32_t kDpcContextThread = 0xFFFFFFFFu;  // trace: "the processor's DPC context"
 
 struct Dispatcher {
@@ -159,7 +161,7 @@ NTSTATUS block_locked(Lock& lock, WaitState& wait);
 // The full wait, used by the Ke* entry points and the host (joins, fast mutexes, the worker).
 NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER** objects, WAIT_TYPE type,
                           std::optional<std::uint64_t> deadline_100ns, bool idle,
-                          const WAVERT_CALL_SITE& site);
+                          const WAVERT_CALL_SITE& site, bool after_ties = false);
 void signal_event_locked(KEVENT* event);
 
 // Timer queue, DPCs.
