@@ -31,7 +31,6 @@ struct _EX_TIMER {
   PVOID context = nullptr;
   ULONG attributes = 0;
   bool deleted = false;             // ExDeleteTimer called; freed when nothing refers to it
-  int callbacks_running = 0;
   EXT_DELETE_PARAMETERS delete_parameters{};
   WAVERT_CALL_SITE allocated_at{};
 };
@@ -115,6 +114,7 @@ struct Dispatcher {
   std::map<QueueKey, QueueEntry> queue;
   LIST_ENTRY dpc_queue{};
   bool dpc_running = false;
+  KDPC* running_dpc = nullptr;          // the DPC whose routine runs now (set before the lock drops)
   std::condition_variable dpc_idle_cv;  // real: KeFlushQueuedDpcs and ExDeleteTimer(Wait)
 
   // Simulated scheduler.
