@@ -518,7 +518,22 @@ void HostThread::join() {
   State* s = state_.get();
   if (s->joined) return;
   DISPATCHER_HEADER* finished = &s->finished.Header;
-  wait_for_objects(1, &finished, WaitAny, std::nullopt, false, WAVERT_HERE);
+  const NTSTATUS status = wait_for_objects(1, &finished, WaitAny, std::nullopt, false, WAVERT_HERE);
+  if (status != STATUS_WAIT_0) {
+    // A reported deadlock ended the join (Record mode): the thread is still blocked and never
+    // finishes. Never hang on it: let its OS thread go and keep its state alive for it.
+    s->thread.detach();
+    static auto* abandoned = new std::vector<std::unique_ptr<State>>;  // lives as long as those threads
+    const std::string name = s->name;
+    {
+      Lock lock(g_dispatcher.mutex);
+      abandoned->push_back(std::move(state_));
+    }
+    state_ = std::make_unique<State>();
+    state_->name = name;
+    state_->joined = true;
+    return;
+  }
   s->thread.join();
   s->joined = true;
 }

@@ -238,3 +238,23 @@ TEST(SimulatedClock, AnHourOfAudioTimersTakesWellUnderASecondPerMinute) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(SimulatedClock, JoiningAThreadThatCanNeverFinishIsADeadlockReportNotAHang) {
+  std::optional<KernelSession> session;
+  session.emplace();
+  static KEVENT never;  // outlives the abandoned thread, which stays blocked on it
+  KeInitializeEvent(&never, NotificationEvent, FALSE);
+  RecordViolations record;
+  {
+    HostThread stuck("stuck", [] { KeWaitForSingleObject(&never, Executive, KernelMode, FALSE, nullptr); });
+    stuck.join();
+    EXPECT_FALSE(stuck.joinable());
+  }
+  EXPECT_EQ(record.count(Rule::Deadlock), 1u);
+  session.reset();
+  EXPECT_EQ(record.count(Rule::HostContract), 1u) << "shutdown names the thread left behind";
+}
+
+} // namespace
