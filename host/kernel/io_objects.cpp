@@ -392,8 +392,10 @@ NTSTATUS IoAllocateDriverObjectExtension(PDRIVER_OBJECT DriverObject, PVOID Clie
     if (ext.id == ClientIdentificationAddress) return STATUS_OBJECT_NAME_COLLISION;
   const size_t units = (size_t{DriverObjectExtensionSize} + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
   ClientExtension ext{ClientIdentificationAddress,
-                      std::unique_ptr<std::max_align_t[]>(new (std::nothrow) std::max_align_t[units ? units : 1]())};
+                      std::unique_ptr<std::max_align_t[]>(new (std::nothrow) std::max_align_t[units ? units : 1])};
   if (!ext.memory) return STATUS_INSUFFICIENT_RESOURCES;
+  // Value-initialising max_align_t leaves its padding bytes alone; the driver gets all zeroes.
+  std::memset(ext.memory.get(), 0, (units ? units : 1) * sizeof(std::max_align_t));
   *DriverObjectExtension = ext.memory.get();
   it->second->client_extensions.push_back(std::move(ext));
   return STATUS_SUCCESS;
