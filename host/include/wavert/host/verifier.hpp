@@ -34,6 +34,9 @@ enum class Rule : std::uint32_t {
   PoolFreeUnknown,   // freeing an address the pool never returned
   PoolBadArgument,   // zero tag, invalid flags, size overflow
   PoolLeak,          // allocations still outstanding at unload / shutdown
+  PoolOverrun,       // guard bytes after a block changed: the driver wrote past its allocation
+  PoolWriteAfterFree,// a freed (poisoned, quarantined) block was written to before reuse
+  DmaToUnallocatedPage, // device access to a physical page that is not allocated (or not RAM)
   // Memory descriptor lists and simulated physical memory
   MdlDoubleFree,
   MdlFreeUnknown,
@@ -48,9 +51,11 @@ enum class Rule : std::uint32_t {
   // Objects and arguments
   InvalidObject,     // an uninitialized or corrupted dispatcher object
   BadArgument,       // a null or out-of-range argument the routine does not accept
+  ObjectLeak,        // handles or device objects still open when the session shuts down
   // Other
   BugCheck,          // KeBugCheckEx called by the driver
   HostContract,      // the host's own rules for its callers (tests, port driver)
+  AssertionFailed,   // ASSERT / NT_ASSERT / NT_VERIFY in driver code evaluated to false
 };
 
 const char* rule_name(Rule rule);
