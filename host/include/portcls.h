@@ -744,3 +744,37 @@ PORTCLASSAPI ULONGLONG NTAPI PcGetTimeInterval(_In_ ULONGLONG Since);
 #define GTI_SECONDS(t) (ULONGLONG(t) * 10000000)
 #define GTI_MILLISECONDS(t) (ULONGLONG(t) * 10000)
 #define GTI_MICROSECONDS(t) (ULONGLONG(t) * 10)
+
+// ==== Windows x64 layout ===========================================================================
+// Drivers fill these with positional initializers and the port walks them with the PinSize /
+// NodeSize / *ItemSize strides, so field offsets are part of the contract. Offsets follow from the
+// WDK field order and natural alignment; docs/abi-portcls.md lists each one.
+
+static_assert(sizeof(PCPROPERTY_ITEM) == 24 && offsetof(PCPROPERTY_ITEM, Id) == 8 &&
+              offsetof(PCPROPERTY_ITEM, Flags) == 12 && offsetof(PCPROPERTY_ITEM, Handler) == 16);
+static_assert(sizeof(PCMETHOD_ITEM) == 24 && offsetof(PCMETHOD_ITEM, Handler) == 16);
+static_assert(sizeof(PCEVENT_ITEM) == 24 && offsetof(PCEVENT_ITEM, Handler) == 16);
+static_assert(sizeof(PCAUTOMATION_TABLE) == 56 && offsetof(PCAUTOMATION_TABLE, Properties) == 8 &&
+              offsetof(PCAUTOMATION_TABLE, MethodItemSize) == 16 && offsetof(PCAUTOMATION_TABLE, Methods) == 24 &&
+              offsetof(PCAUTOMATION_TABLE, EventItemSize) == 32 && offsetof(PCAUTOMATION_TABLE, Events) == 40 &&
+              offsetof(PCAUTOMATION_TABLE, Reserved) == 48);
+static_assert(sizeof(PCPIN_DESCRIPTOR) == 112 && offsetof(PCPIN_DESCRIPTOR, MinFilterInstanceCount) == 8 &&
+              offsetof(PCPIN_DESCRIPTOR, AutomationTable) == 16 && offsetof(PCPIN_DESCRIPTOR, KsPinDescriptor) == 24);
+static_assert(sizeof(PCNODE_DESCRIPTOR) == 32 && offsetof(PCNODE_DESCRIPTOR, AutomationTable) == 8 &&
+              offsetof(PCNODE_DESCRIPTOR, Type) == 16 && offsetof(PCNODE_DESCRIPTOR, Name) == 24);
+static_assert(sizeof(PCCONNECTION_DESCRIPTOR) == 16);
+static_assert(sizeof(PCFILTER_DESCRIPTOR) == 80 && offsetof(PCFILTER_DESCRIPTOR, AutomationTable) == 8 &&
+              offsetof(PCFILTER_DESCRIPTOR, PinSize) == 16 && offsetof(PCFILTER_DESCRIPTOR, Pins) == 24 &&
+              offsetof(PCFILTER_DESCRIPTOR, NodeSize) == 32 && offsetof(PCFILTER_DESCRIPTOR, Nodes) == 40 &&
+              offsetof(PCFILTER_DESCRIPTOR, ConnectionCount) == 48 && offsetof(PCFILTER_DESCRIPTOR, Connections) == 56 &&
+              offsetof(PCFILTER_DESCRIPTOR, CategoryCount) == 64 && offsetof(PCFILTER_DESCRIPTOR, Categories) == 72);
+static_assert(sizeof(PCPROPERTY_REQUEST) == 72 && offsetof(PCPROPERTY_REQUEST, Node) == 16 &&
+              offsetof(PCPROPERTY_REQUEST, PropertyItem) == 24 && offsetof(PCPROPERTY_REQUEST, Verb) == 32 &&
+              offsetof(PCPROPERTY_REQUEST, InstanceSize) == 36 && offsetof(PCPROPERTY_REQUEST, Instance) == 40 &&
+              offsetof(PCPROPERTY_REQUEST, ValueSize) == 48 && offsetof(PCPROPERTY_REQUEST, Value) == 56 &&
+              offsetof(PCPROPERTY_REQUEST, Irp) == 64);
+static_assert(sizeof(PCMETHOD_REQUEST) == 40 && offsetof(PCMETHOD_REQUEST, MethodItem) == 24 &&
+              offsetof(PCMETHOD_REQUEST, Verb) == 32);
+static_assert(sizeof(PCEVENT_REQUEST) == 56 && offsetof(PCEVENT_REQUEST, EventItem) == 24 &&
+              offsetof(PCEVENT_REQUEST, EventEntry) == 32 && offsetof(PCEVENT_REQUEST, Verb) == 40 &&
+              offsetof(PCEVENT_REQUEST, Irp) == 48);
