@@ -53,6 +53,9 @@ RuleInfo rule_info(Rule rule) {
     case Rule::HostContract: return {"HOST_CONTRACT", 0, "(host usage error)"};
     // A checked build breaks into the kernel debugger on a failed assertion; no stop code.
     case Rule::AssertionFailed: return {"ASSERTION_FAILED", 0, "(debugger break)"};
+    // PortCls has no stop code of its own for these; Driver Verifier's is the closest.
+    case Rule::PortContract: return {"PORT_CONTRACT", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
+    case Rule::PortDescriptor: return {"PORT_DESCRIPTOR", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
   }
   return {"UNKNOWN_RULE", kVerifierViolation, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
 }

@@ -56,6 +56,10 @@ enum class Rule : std::uint32_t {
   BugCheck,          // KeBugCheckEx called by the driver
   HostContract,      // the host's own rules for its callers (tests, port driver)
   AssertionFailed,   // ASSERT / NT_ASSERT / NT_VERIFY in driver code evaluated to false
+  // Port contract: a miniport broke the port <-> miniport contract (waveRT-contract.md); the
+  // host port is the referee and reports where Windows would fail or bug check.
+  PortContract,      // a call or return value the documented contract forbids
+  PortDescriptor,    // a malformed PCFILTER_DESCRIPTOR (strides, counts, ranges, connections)
 };
 
 const char* rule_name(Rule rule);
