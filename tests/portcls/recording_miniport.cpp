@@ -146,8 +146,11 @@ class Stream final : public IMiniportWaveRTStreamNotification,
       *out = static_cast<IMiniportWaveRTInputStream*>(this);
     } else {
       *out = nullptr;
-      return STATUS_INVALID_PARAMETER;
     }
+    if (IsEqualGUIDAligned(iid, IID_IMiniportWaveRTStreamNotification)) log(*out ? "QI(Notification)" : "QI(Notification)=miss");
+    if (IsEqualGUIDAligned(iid, IID_IMiniportWaveRTOutputStream)) log(*out ? "QI(Output)" : "QI(Output)=miss");
+    if (IsEqualGUIDAligned(iid, IID_IMiniportWaveRTInputStream)) log(*out ? "QI(Input)" : "QI(Input)=miss");
+    if (*out == nullptr) return STATUS_INVALID_PARAMETER;
     AddRef();
     return STATUS_SUCCESS;
   }
@@ -171,6 +174,7 @@ class Stream final : public IMiniportWaveRTStreamNotification,
   STDMETHODIMP_(NTSTATUS) SetState(KSSTATE state) override {
     log(format_call("SetState(%s)", state_name(state)));
     const RecordingConfig& c = shared_->config;
+    if (c.on_set_state) c.on_set_state(state);
     if (c.fail_set_state_to && *c.fail_set_state_to == state) return c.set_state_status;
     state_ = state;
     if (state == KSSTATE_STOP) {  // STOP resets position and packet counters (contract §1.5, §4.2)
@@ -320,7 +324,8 @@ class Stream final : public IMiniportWaveRTStreamNotification,
     if (!NT_SUCCESS(c.allocate_status)) return c.allocate_status;
     const ULONG block = block_align_of(format_);
     const ULONG actual = c.actual_size.value_or(requested / block * block);
-    const SIZE_T mdl_bytes = SIZE_T{c.offset_from_first_page} + actual + c.extra_mdl_bytes;
+    const SIZE_T mdl_bytes = c.mdl_bytes ? SIZE_T{*c.mdl_bytes}
+                                         : SIZE_T{c.offset_from_first_page} + actual + c.extra_mdl_bytes;
     PMDL mdl = port_stream_->AllocatePagesForMdl(all_memory(), mdl_bytes);
     if (mdl == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
     if (MmGetMdlByteCount(mdl) < mdl_bytes) {
@@ -367,9 +372,6 @@ class Stream final : public IMiniportWaveRTStreamNotification,
 class Miniport final : public IMiniportWaveRT {
  public:
   explicit Miniport(std::shared_ptr<RecordingShared> shared) : shared_(std::move(shared)) {}
-  ~Miniport() {
-    if (port_ != nullptr) port_->Release();
-  }
 
   STDMETHODIMP_(NTSTATUS) QueryInterface(REFIID iid, PVOID* out) override {
     if (IsEqualGUIDAligned(iid, IID_IUnknown) || IsEqualGUIDAligned(iid, IID_IMiniport) ||
@@ -399,8 +401,9 @@ class Miniport final : public IMiniportWaveRT {
   STDMETHODIMP_(NTSTATUS) Init(PUNKNOWN, PRESOURCELIST, PPORTWAVERT port) override {
     shared_->log.add("Init");
     if (!NT_SUCCESS(shared_->config.init_status)) return shared_->config.init_status;
+    // Not AddRef'd: the port holds the miniport until it dies, so a reference back would be a cycle
+    // (the port outlives the miniport's use of it).
     port_ = port;
-    port_->AddRef();
     return STATUS_SUCCESS;
   }
   STDMETHODIMP_(NTSTATUS) NewStream(PMINIPORTWAVERTSTREAM* out, PPORTWAVERTSTREAM port_stream, ULONG pin,
@@ -428,7 +431,7 @@ class Miniport final : public IMiniportWaveRT {
  private:
   std::shared_ptr<RecordingShared> shared_;
   std::atomic<ULONG> references_{1};
-  PPORTWAVERT port_ = nullptr;
+  PPORTWAVERT port_ = nullptr;  // not AddRef'd (see Init)
 };
 
 // ---- Adapter -------------------------------------------------------------------------------------

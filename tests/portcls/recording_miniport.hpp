@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,7 @@ struct RecordingConfig {
   ULONG offset_from_first_page = 0;
   int cache_type = MmWriteCombined;             // an int, so a test can return an invalid enum value
   ULONG extra_mdl_bytes = 0;                    // allocate this much more than the actual size
+  std::optional<ULONG> mdl_bytes;               // allocate exactly this much (overrides the two above)
   // ---- registers ----
   NTSTATUS position_register_status = STATUS_SUCCESS;
   NTSTATUS clock_register_status = STATUS_SUCCESS;
@@ -63,6 +65,9 @@ struct RecordingConfig {
   NTSTATUS set_format_status = STATUS_SUCCESS;
   NTSTATUS set_write_packet_status = STATUS_SUCCESS;
   NTSTATUS read_packet_status = STATUS_SUCCESS;
+  // Runs inside SetState before it returns (on the calling thread, DeviceLock held): tests block
+  // here to prove what else can run meanwhile.
+  std::function<void(KSSTATE)> on_set_state;
   // ---- misbehaviour ----
   bool keep_extra_stream_reference = false;     // the port's last Release does not reach zero
 };
