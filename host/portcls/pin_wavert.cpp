@@ -159,8 +159,10 @@ WaveRtPin::~WaveRtPin() {
   if (notification_ != nullptr) notification_->Release();
   if (output_ != nullptr) output_->Release();
   if (input_ != nullptr) input_->Release();
+  bool stream_gone = true;
   if (stream_ != nullptr) {
     const ULONG left = stream_->Release();
+    stream_gone = left == 0;
     if (left != 0) {
       verifier_report(Rule::PortContract, WAVERT_HERE,
                       "pin %lu close: the miniport stream still has %lu reference(s) after the port released its "
@@ -169,7 +171,8 @@ WaveRtPin::~WaveRtPin() {
     }
   }
   if (port_stream_ != nullptr) {
-    if (std::size_t left = port_stream_->outstanding_mdls(); left != 0 && stream_ != nullptr) {
+    // Only once the stream is gone: a stream kept alive by a stray reference still owns its pages.
+    if (std::size_t left = port_stream_->outstanding_mdls(); left != 0 && stream_gone) {
       verifier_report(Rule::PortContract, WAVERT_HERE,
                       "pin %lu close: the miniport left %zu MDL(s) from IPortWaveRTStream allocated after its "
                       "stream was released", static_cast<unsigned long>(pin_id()), left);

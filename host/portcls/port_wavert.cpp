@@ -97,6 +97,13 @@ void PortWaveRT::after_init() {
   }
 }
 
+std::vector<KSPIN_INTERFACE> PortWaveRT::default_interfaces() const {
+  KSPIN_INTERFACE looped{};
+  looped.Set = KSINTERFACESETID_Standard;
+  looped.Id = KSINTERFACE_STANDARD_LOOPED_STREAMING;
+  return {looped};
+}
+
 NTSTATUS PortWaveRT::create_pin(PinCreateArgs&& args, std::shared_ptr<PinObject>* out) {
   std::shared_ptr<WaveRtPin> pin;
   const NTSTATUS status = WaveRtPin::create(std::move(args), *this, &pin);

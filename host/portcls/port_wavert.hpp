@@ -42,6 +42,9 @@ class PortWaveRT final : public IPortWaveRT, public PortHooks {
                          PMINIPORT* out_miniport) override;
   void after_init() override;
   NTSTATUS create_pin(PinCreateArgs&& args, std::shared_ptr<PinObject>* out) override;
+  // WaveRT pins are standard looped streaming pins: position wraps within the cyclic buffer (§2,
+  // KSAUDIO_POSITION; Device.Audio.Base.RealtimeDriversSupportStandardLoopedStreaming).
+  std::vector<KSPIN_INTERFACE> default_interfaces() const override;
 
   PortCommon& common() { return common_; }
   // The miniport's IMiniportWaveRT face (AddRef'd by the port from Init until the port dies).

@@ -3,6 +3,7 @@
 // (wavert/host/ks.hpp), as an application would.
 #pragma once
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "recording_miniport.hpp"
+#include "wavert/host/clock.hpp"
 #include "wavert/host/events.hpp"
 #include "wavert/host/kernel.hpp"
 #include "wavert/host/ks.hpp"

@@ -181,7 +181,9 @@ TEST_F(WaveRtPortTest, ShortRequestsWrongVerbsAndShortValuesChangeNothing) {
     // A value one byte short.
     const ks::IoResult r = request(pin, in, std::span(out).first(item.value_bytes - 1));
     EXPECT_EQ(r.status, STATUS_BUFFER_TOO_SMALL);
-    if (item.verb == KSPROPERTY_TYPE_GET) EXPECT_EQ(r.bytes_returned, item.value_bytes);
+    if (item.verb == KSPROPERTY_TYPE_GET) {
+      EXPECT_EQ(r.bytes_returned, item.value_bytes);
+    }
   }
   // None of it reached the miniport, and the pin is as it was.
   EXPECT_TRUE(calls().empty());
