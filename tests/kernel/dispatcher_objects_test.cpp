@@ -269,6 +269,7 @@ TEST_P(Mutexes, FastMutexRaisesToApcLevelAndExcludesOthers) {
     acquired = true;
     ExReleaseFastMutex(&mutex);
   });
+  ASSERT_TRUE(run_until([&] { return tried.load() != -1; }, 5s));
   run_for(2ms);
   EXPECT_EQ(tried.load(), FALSE);
   EXPECT_FALSE(acquired.load());
