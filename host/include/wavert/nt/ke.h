@@ -120,7 +120,6 @@ static_assert(sizeof(KWAIT_BLOCK) == 48, "KWAIT_BLOCK is 48 bytes on x64");
 #ifndef MUTANT_INCREMENT
 #define MUTANT_INCREMENT 1
 #endif
-typedef LONG KPRIORITY_INCREMENT;
 
 extern "C" {
 
