@@ -311,6 +311,37 @@ typedef enum {
 
 #define STATIC_AUDIO_SIGNALPROCESSINGMODE_DEFAULT 0xC18E2F7E, 0x933D, 0x4965, 0xB7, 0xD1, 0x1E, 0xEF, 0x22, 0x8D, 0x2A, 0xF3
 WAVERT_KS_GUID(AUDIO_SIGNALPROCESSINGMODE_DEFAULT);
+#define STATIC_AUDIO_SIGNALPROCESSINGMODE_RAW 0x9E90EA20, 0xB493, 0x4FD1, 0xA1, 0xA8, 0x7E, 0x13, 0x61, 0xA9, 0x56, 0xCF
+WAVERT_KS_GUID(AUDIO_SIGNALPROCESSINGMODE_RAW);
+#define STATIC_AUDIO_SIGNALPROCESSINGMODE_COMMUNICATIONS 0x98951333, 0xB9CD, 0x48B1, 0xA0, 0xA3, 0xFF, 0x40, 0x68, 0x2D, 0x73, 0xF7
+WAVERT_KS_GUID(AUDIO_SIGNALPROCESSINGMODE_COMMUNICATIONS);
+#define STATIC_AUDIO_SIGNALPROCESSINGMODE_MOVIE 0xB26FEB0D, 0xEC94, 0x477C, 0x94, 0x94, 0xD1, 0xAB, 0x8E, 0x75, 0x3F, 0x6E
+WAVERT_KS_GUID(AUDIO_SIGNALPROCESSINGMODE_MOVIE);
+
+// The attribute a mode-aware client appends to a KSDATAFORMAT (KSDATAFORMAT_ATTRIBUTES) to open a
+// pin in a given processing mode.
+typedef struct {
+  KSATTRIBUTE AttributeHeader;
+  GUID SignalProcessingMode;
+} KSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE, *PKSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE;
+
+// ---- Packet size constraints (DEVPKEY_KsAudio_PacketSize_Constraints2, Windows 10 2004+) ---------
+
+// Set on the filter interface before PcRegisterSubdevice: the smallest period the hardware
+// transport can run at, and per processing mode the packet it prefers.
+typedef struct {
+  GUID ProcessingMode;
+  ULONG SamplesPerProcessingPacket;
+  ULONG ProcessingPacketDurationInHns;
+} KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT, *PKSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT;
+
+typedef struct {
+  ULONG MinPacketPeriodInHns;
+  ULONG PacketSizeFileAlignment;  // a FILE_*_ALIGNMENT value
+  ULONG MaxPacketSizeInBytes;     // 0: no maximum
+  ULONG NumProcessingModeConstraints;
+  KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT ProcessingModeConstraints[1];  // NumProcessingModeConstraints of them
+} KSAUDIO_PACKETSIZE_CONSTRAINTS2, *PKSAUDIO_PACKETSIZE_CONSTRAINTS2;
 
 // ---- KSPROPSETID_RtAudio: the WaveRT pin contract ------------------------------------------------
 
@@ -577,3 +608,8 @@ static_assert(sizeof(KSRTAUDIO_HWREGISTER32) == 32 && offsetof(KSRTAUDIO_HWREGIS
 static_assert(sizeof(KSRTAUDIO_NOTIFICATION_EVENT_PROPERTY32) == 32);
 static_assert(sizeof(KSJACK_DESCRIPTION) == 28 && offsetof(KSJACK_DESCRIPTION, IsConnected) == 24);
 static_assert(sizeof(KSJACK_DESCRIPTION2) == 8);
+static_assert(sizeof(KSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE) == 40 &&
+              offsetof(KSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE, SignalProcessingMode) == 24);
+static_assert(sizeof(KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT) == 24);
+static_assert(sizeof(KSAUDIO_PACKETSIZE_CONSTRAINTS2) == 40 &&
+              offsetof(KSAUDIO_PACKETSIZE_CONSTRAINTS2, ProcessingModeConstraints) == 16);

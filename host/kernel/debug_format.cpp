@@ -28,9 +28,17 @@ std::string wide_text(const WCHAR* text, int precision) {
   return utf16_to_utf8(text, n);
 }
 
+// %s and %c name the caller's own character width, %S and %C the other one; l/w force wide and h
+// forces narrow, as the Windows printf family defines them.
+bool is_wide_text(bool l_or_w, bool h, bool upper_case, CharWidth plain) {
+  if (l_or_w) return true;
+  if (h) return false;
+  return (plain == CharWidth::Wide) != upper_case;
+}
+
 } // namespace
 
-std::string format_kernel_printf(const char* format, va_list args) {
+std::string format_kernel_printf(const char* format, va_list args, CharWidth plain) {
   std::string out;
   if (format == nullptr) return "(null format)";
   for (const char* p = format; *p != '\0';) {
@@ -123,7 +131,7 @@ std::string format_kernel_printf(const char* format, va_list args) {
         break;
       }
       case 'c': case 'C': {
-        if (wide || conversion == 'C') {
+        if (is_wide_text(wide, size == Size::Short, conversion == 'C', plain)) {
           const WCHAR c = WCHAR(va_arg(args, int));
           append_text(out, flags, width, utf16_to_utf8(&c, 1));
         } else {
@@ -133,7 +141,7 @@ std::string format_kernel_printf(const char* format, va_list args) {
         break;
       }
       case 's': case 'S': {
-        if (wide || conversion == 'S') {
+        if (is_wide_text(wide, size == Size::Short, conversion == 'S', plain)) {
           append_text(out, flags, width, wide_text(va_arg(args, const WCHAR*), precision));
         } else {
           const char* text = va_arg(args, const char*);

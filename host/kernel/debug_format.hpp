@@ -14,6 +14,10 @@
 
 namespace wavert::host::detail {
 
-std::string format_kernel_printf(const char* format, va_list args);
+// Narrow: the format belongs to a char function (DbgPrintEx, RtlStringCbPrintfA), where %s is a
+// char string. Wide: to a WCHAR function (RtlStringCbPrintfW), where %s is a WCHAR string and
+// %S a char string. The format itself is passed as UTF-8 either way.
+enum class CharWidth { Narrow, Wide };
+std::string format_kernel_printf(const char* format, va_list args, CharWidth plain = CharWidth::Narrow);
 
 } // namespace wavert::host::detail

@@ -278,17 +278,10 @@ void dispatcher_boot(const KernelConfig& config) {
 
 void dispatcher_shutdown() {
   Dispatcher& d = g_dispatcher;
-  // Stop the worker first: work already queued still runs, as the system queue would run it.
-  {
-    Lock lock(d.mutex);
-    d.worker_stop = true;
-    signal_event_locked(&d.work_event);
-  }
-  delete d.worker;
-  d.worker = nullptr;
-
   std::vector<_IO_WORKITEM*> items;
   std::vector<_EX_TIMER*> ex_timers;
+  // Timers and DPCs first, before anything else may run: what is pending at this moment is what
+  // the driver left behind.
   {
     Lock lock(d.mutex);
     for (auto it = d.queue.begin(); it != d.queue.end();) {
@@ -325,6 +318,14 @@ void dispatcher_shutdown() {
                       "flush it (KeFlushQueuedDpcs) before the driver unloads",
                       static_cast<void*>(dpc), reinterpret_cast<void*>(dpc->DeferredRoutine));
     }
+    // Stop the worker: work already queued still runs, as the system queue would run it.
+    d.worker_stop = true;
+    signal_event_locked(&d.work_event);
+  }
+  delete d.worker;
+  d.worker = nullptr;
+  {
+    Lock lock(d.mutex);
     for (_IO_WORKITEM* item : d.work_items) {
       verifier_report(Rule::WorkItemLeak, item->allocated_at,
                       "work item %p allocated here was never freed: call IoFreeWorkItem before the driver unloads",
@@ -426,7 +427,8 @@ void run_until_100ns(std::uint64_t deadline_100ns) {
     std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(deadline_100ns * 100)));
     return;
   }
-  wait_for_objects(0, nullptr, WaitAny, std::max(deadline_100ns, interrupt_time_100ns()), false, WAVERT_HERE);
+  wait_for_objects(0, nullptr, WaitAny, std::max(deadline_100ns, interrupt_time_100ns()), false, WAVERT_HERE,
+                   /*after_ties=*/true);
 }
 
 void run_for(std::chrono::nanoseconds duration) {
@@ -452,7 +454,7 @@ bool run_until(const std::function<bool()>& pred, std::chrono::nanoseconds timeo
       Lock lock(g_dispatcher.mutex);
       if (!g_dispatcher.queue.empty()) next = std::min(next, g_dispatcher.queue.begin()->first.due_100ns);
     }
-    wait_for_objects(0, nullptr, WaitAny, std::max(next, now), false, WAVERT_HERE);
+    wait_for_objects(0, nullptr, WaitAny, std::max(next, now), false, WAVERT_HERE, /*after_ties=*/true);
   }
 }
 
@@ -516,7 +518,22 @@ void HostThread::join() {
   State* s = state_.get();
   if (s->joined) return;
   DISPATCHER_HEADER* finished = &s->finished.Header;
-  wait_for_objects(1, &finished, WaitAny, std::nullopt, false, WAVERT_HERE);
+  const NTSTATUS status = wait_for_objects(1, &finished, WaitAny, std::nullopt, false, WAVERT_HERE);
+  if (status != STATUS_WAIT_0) {
+    // A reported deadlock ended the join (Record mode): the thread is still blocked and never
+    // finishes. Never hang on it: let its OS thread go and keep its state alive for it.
+    s->thread.detach();
+    static auto* abandoned = new std::vector<std::unique_ptr<State>>;  // lives as long as those threads
+    const std::string name = s->name;
+    {
+      Lock lock(g_dispatcher.mutex);
+      abandoned->push_back(std::move(state_));
+    }
+    state_ = std::make_unique<State>();
+    state_->name = name;
+    state_->joined = true;
+    return;
+  }
   s->thread.join();
   s->joined = true;
 }

@@ -31,7 +31,6 @@ struct _EX_TIMER {
   PVOID context = nullptr;
   ULONG attributes = 0;
   bool deleted = false;             // ExDeleteTimer called; freed when nothing refers to it
-  int callbacks_running = 0;
   EXT_DELETE_PARAMETERS delete_parameters{};
   WAVERT_CALL_SITE allocated_at{};
 };
@@ -79,6 +78,7 @@ struct WaitState {
   std::uint64_t deadline_100ns = 0;
   std::uint64_t timeout_sequence = 0;  // simulated: key of the timeout in the timer queue
   bool idle = false;                   // a worker waiting for work: not part of a deadlock
+  bool after_ties = false;             // host run_for: times out after everything due at the deadline
   bool done = false;
   NTSTATUS status = STATUS_PENDING;
   WAVERT_CALL_SITE site{};
@@ -99,6 +99,7 @@ struct QueueEntry {
   WaitState* wait = nullptr;
 };
 
+constexpr std::uint64_t kAfterTiesSequence = 1ull << 63;
 constexpr std::uint32_t kDpcContextThread = 0xFFFFFFFFu;  // trace: "the processor's DPC context"
 
 struct Dispatcher {
@@ -113,6 +114,7 @@ struct Dispatcher {
   std::map<QueueKey, QueueEntry> queue;
   LIST_ENTRY dpc_queue{};
   bool dpc_running = false;
+  KDPC* running_dpc = nullptr;          // the DPC whose routine runs now (set before the lock drops)
   std::condition_variable dpc_idle_cv;  // real: KeFlushQueuedDpcs and ExDeleteTimer(Wait)
 
   // Simulated scheduler.
@@ -159,7 +161,7 @@ NTSTATUS block_locked(Lock& lock, WaitState& wait);
 // The full wait, used by the Ke* entry points and the host (joins, fast mutexes, the worker).
 NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER** objects, WAIT_TYPE type,
                           std::optional<std::uint64_t> deadline_100ns, bool idle,
-                          const WAVERT_CALL_SITE& site);
+                          const WAVERT_CALL_SITE& site, bool after_ties = false);
 void signal_event_locked(KEVENT* event);
 
 // Timer queue, DPCs.

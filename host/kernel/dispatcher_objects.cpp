@@ -147,7 +147,9 @@ NTSTATUS block_locked(Lock& lock, WaitState& w) {
   me->wait = &w;
   if (d.kind == ClockKind::Simulated) {
     if (w.has_deadline) {
-      w.timeout_sequence = ++d.sequence;
+      // Sequence numbers of host "run until" deadlines sort after every timer's, so whatever is due
+      // exactly at the deadline (even a periodic timer re-set at that instant) fires first.
+      w.timeout_sequence = (w.after_ties ? kAfterTiesSequence : 0) + ++d.sequence;
       queue_insert_locked({w.deadline_100ns, w.timeout_sequence}, {nullptr, &w});
     }
     me->state = ThreadState::Blocked;
@@ -172,7 +174,8 @@ NTSTATUS block_locked(Lock& lock, WaitState& w) {
 }
 
 NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER** objects, WAIT_TYPE type,
-                          std::optional<std::uint64_t> deadline_100ns, bool idle, const WAVERT_CALL_SITE& site) {
+                          std::optional<std::uint64_t> deadline_100ns, bool idle, const WAVERT_CALL_SITE& site,
+                          bool after_ties) {
   Dispatcher& d = g_dispatcher;
   ThreadRec* me = self_thread();
   Lock lock(d.mutex);
@@ -202,6 +205,7 @@ NTSTATUS wait_for_objects(ULONG count, DISPATCHER_HEADER** objects, WAIT_TYPE ty
   w.has_deadline = deadline_100ns.has_value();
   w.deadline_100ns = deadline_100ns.value_or(0);
   w.idle = idle;
+  w.after_ties = after_ties;
   w.site = site;
   return block_locked(lock, w);
 }

@@ -106,6 +106,7 @@ void run_dpcs_locked(Lock& lock) {
     PVOID argument2 = dpc->SystemArgument2;
     ++d.stats.dpcs_run;
     trace_locked(TraceKind::DpcRun, dpc, kDpcContextThread);
+    d.running_dpc = dpc;
     lock.unlock();
     set_current_irql(DISPATCH_LEVEL);
     routine(dpc, context, argument1, argument2);
@@ -117,6 +118,8 @@ void run_dpcs_locked(Lock& lock) {
     }
     set_current_irql(saved);
     lock.lock();
+    d.running_dpc = nullptr;
+    d.dpc_idle_cv.notify_all();
   }
   d.dpc_running = false;
   d.dpc_idle_cv.notify_all();
@@ -175,20 +178,18 @@ BOOLEAN set_ke_timer(PKTIMER Timer, LARGE_INTEGER DueTime, LONG Period, PKDPC Dp
 }
 
 // The EX_TIMER's own DPC: runs the driver's callback, then frees a timer deleted meanwhile.
+// While it runs, g_dispatcher.running_dpc is this timer's KDPC (set under the lock before the
+// DPC loop let go of it), so ExDeleteTimer leaves the freeing to it.
 VOID ex_timer_dpc(PKDPC, PVOID context, PVOID, PVOID) {
   auto* timer = static_cast<_EX_TIMER*>(context);
   Lock lock(g_dispatcher.mutex);
-  ++timer->callbacks_running;
   const PEXT_CALLBACK callback = timer->callback;
   PVOID callback_context = timer->context;
   lock.unlock();
   if (callback != nullptr) callback(timer, callback_context);
   lock.lock();
-  --timer->callbacks_running;
-  const bool free_now = timer->deleted && timer->callbacks_running == 0 && !timer->timer.Header.Inserted &&
-                        timer->dpc.DpcData == nullptr;
+  const bool free_now = timer->deleted && !timer->timer.Header.Inserted && timer->dpc.DpcData == nullptr;
   if (free_now) g_dispatcher.ex_timers.erase(timer);
-  g_dispatcher.dpc_idle_cv.notify_all();
   lock.unlock();
   if (free_now) {
     const EXT_DELETE_PARAMETERS parameters = timer->delete_parameters;
@@ -370,11 +371,14 @@ BOOLEAN ExDeleteTimer(PEX_TIMER Timer, BOOLEAN Cancel, BOOLEAN Wait, PEXT_DELETE
   }
   if (Parameters != nullptr) Timer->delete_parameters = *Parameters;
   Timer->deleted = true;
-  if (Wait && d.kind == ClockKind::Real) {
-    d.dpc_idle_cv.wait(lock, [&] { return Timer->callbacks_running == 0; });
+  if (Wait && d.running_dpc == &Timer->dpc) {
+    // Real clock only: in simulated time no callback can be running while this thread runs.
+    // The callback's DPC frees the timer when it returns, so wait for the DPC loop to move on.
+    d.dpc_idle_cv.wait(lock, [&] { return d.running_dpc != &Timer->dpc; });
+    return cancelled;
   }
-  // Freed now when nothing refers to it; otherwise by its DPC after the last callback.
-  const bool free_now = Timer->callbacks_running == 0 && !Timer->timer.Header.Inserted && Timer->dpc.DpcData == nullptr;
+  // Freed now when nothing refers to it; otherwise by its DPC after the callback.
+  const bool free_now = d.running_dpc != &Timer->dpc && !Timer->timer.Header.Inserted && Timer->dpc.DpcData == nullptr;
   if (free_now) d.ex_timers.erase(Timer);
   lock.unlock();
   if (free_now) {

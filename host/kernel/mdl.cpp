@@ -32,7 +32,9 @@ enum class MdlKind {
 struct MdlRecord {
   MdlKind kind = MdlKind::Pages;
   std::size_t capacity_pages = 0;   // PFN array entries allocated after the header
-  std::size_t owned_pages = 0;      // pages still held (Pages kind); 0 after MmFreePagesFromMdl
+  // Pages still held (Pages kind), as allocated: frees use this copy, never the driver-writable
+  // PFN array. Empty after MmFreePagesFromMdl.
+  std::vector<PFN_NUMBER> owned;
   bool pages_freed = false;
   MEMORY_CACHING_TYPE page_cache = MmNotMapped;  // the pages' own caching, MmNotMapped: none
   WAVERT_CALL_SITE site{};
@@ -226,7 +228,7 @@ PMDL allocate_pages_for_mdl(PHYSICAL_ADDRESS LowAddress, PHYSICAL_ADDRESS HighAd
   mdl->ByteCount = static_cast<ULONG>(full ? TotalBytes : pfns.size() * PAGE_SIZE);
   std::lock_guard lock(g_mutex);
   MdlRecord& record = g_state.mdls[mdl];
-  record.owned_pages = pfns.size();
+  record.owned = pfns;
   record.page_cache = CacheType;
   return mdl;
 }
@@ -271,9 +273,9 @@ void mdl_shutdown() {
     }
   };
   for (const auto& [mdl, record] : g_state.mdls) {
-    if (record.kind == MdlKind::Pages && record.owned_pages != 0) {
+    if (record.kind == MdlKind::Pages && !record.owned.empty()) {
       text += "\n      MDL " + std::to_string(reinterpret_cast<std::uintptr_t>(mdl)) + ": " +
-              std::to_string(record.owned_pages) + " page(s) never freed with MmFreePagesFromMdl; allocated at " +
+              std::to_string(record.owned.size()) + " page(s) never freed with MmFreePagesFromMdl; allocated at " +
               site_text(record.site);
     } else {
       text += "\n      MDL " + std::to_string(reinterpret_cast<std::uintptr_t>(mdl)) +
@@ -303,7 +305,7 @@ void mdl_shutdown() {
   // pool's own leak check reports and releases them.
   while (!g_state.mappings.empty()) remove_mapping(g_state.mappings.begin()->first);
   for (auto& [mdl, record] : g_state.mdls) {
-    if (record.kind == MdlKind::Pages && record.owned_pages != 0) physmem_free(MmGetMdlPfnArray(mdl), record.owned_pages);
+    if (record.kind == MdlKind::Pages && !record.owned.empty()) physmem_free(record.owned.data(), record.owned.size());
   }
   for (auto& [va, block] : g_state.contiguous) physmem_free(block.pfns.data(), block.pfns.size());
   g_state = MdlState{};
@@ -321,12 +323,12 @@ void mdl_on_pool_free(const void* block, const WAVERT_CALL_SITE& site) {
     verifier_report(Rule::MdlBadArgument, site,
                     "ExFreePool of an MDL from IoAllocateMdl (allocated at %s): free it with IoFreeMdl",
                     site_text(record.site).c_str());
-  } else if (record.owned_pages != 0) {
+  } else if (!record.owned.empty()) {
     verifier_report(Rule::MdlLeak, site,
                     "ExFreePool of an MDL whose %zu page(s) were not freed (allocated at %s): call "
                     "MmFreePagesFromMdl first, or the pages leak",
-                    record.owned_pages, site_text(record.site).c_str());
-    physmem_free(MmGetMdlPfnArray(mdl), record.owned_pages);
+                    record.owned.size(), site_text(record.site).c_str());
+    physmem_free(record.owned.data(), record.owned.size());
   }
   if (user + kernel != 0) {
     verifier_report(Rule::MdlFreedWhileMapped, site,
@@ -406,8 +408,14 @@ VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList, WAVERT_CALL_SITE CallSite) {
                     "still read and write freed memory; MmUnmapLockedPages first",
                     user);
   }
-  detail::physmem_free(MmGetMdlPfnArray(MemoryDescriptorList), record->owned_pages);
-  record->owned_pages = 0;
+  if (!std::equal(record->owned.begin(), record->owned.end(), MmGetMdlPfnArray(MemoryDescriptorList))) {
+    verifier_report(Rule::MdlBadArgument, CallSite,
+                    "MmFreePagesFromMdl: the MDL's PFN array was modified since allocation (at %s); the pages "
+                    "allocated are freed, not the ones it names now",
+                    site_text(record->site).c_str());
+  }
+  detail::physmem_free(record->owned.data(), record->owned.size());
+  record->owned.clear();
   record->pages_freed = true;
 }
 
@@ -455,6 +463,12 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE Ac
     return nullptr;
   }
   std::vector<PFN_NUMBER> pfns(MmGetMdlPfnArray(mdl), MmGetMdlPfnArray(mdl) + pages);
+  if (record->kind == MdlKind::Pages && !std::equal(pfns.begin(), pfns.end(), record->owned.begin())) {
+    verifier_report(Rule::MdlBadArgument, CallSite,
+                    "%s: the MDL's PFN array no longer names the pages allocated for it (allocated at %s)", routine,
+                    site_text(record->site).c_str());
+    return nullptr;
+  }
   for (PFN_NUMBER pfn : pfns) {
     if (!detail::physmem_is_allocated(pfn)) {
       verifier_report(Rule::MdlBadArgument, CallSite,
@@ -566,11 +580,11 @@ VOID IoFreeMdl(PMDL Mdl, WAVERT_CALL_SITE CallSite) {
     }
     MdlRecord* record = find_mdl(Mdl, "IoFreeMdl", Rule::MdlFreeUnknown, CallSite);
     if (record == nullptr) return;
-    if (record->kind == MdlKind::Pages && record->owned_pages != 0) {
+    if (record->kind == MdlKind::Pages && !record->owned.empty()) {
       verifier_report(Rule::MdlLeak, CallSite,
                       "IoFreeMdl of an MDL that still owns %zu page(s): call MmFreePagesFromMdl, then ExFreePool",
-                      record->owned_pages);
-      detail::physmem_free(MmGetMdlPfnArray(Mdl), record->owned_pages);
+                      record->owned.size());
+      detail::physmem_free(record->owned.data(), record->owned.size());
     }
     std::size_t kernel = 0;
     const std::size_t user = remove_mappings_of(Mdl, &kernel);

@@ -57,6 +57,7 @@ struct PhysMem {
   std::map<PFN_NUMBER, std::uint64_t> extent_by_pfn;  // first PFN of each extent -> its first page
   std::vector<std::uint8_t> allocated;                // index: page
   std::vector<std::uint32_t> scatter_order;           // all pages, shuffled
+  std::size_t scatter_cursor = 0;                     // where the next scatter allocation starts looking
   std::uint64_t free_pages = 0;
 };
 
@@ -121,9 +122,14 @@ void physmem_boot(const KernelConfig& config) {
   shuffle(low_slots, rng);
   shuffle(high_slots, rng);
   const std::uint64_t low_count = std::min<std::uint64_t>((extents + 1) / 2, low_slots.size());
+  if (extents - low_count > high_slots.size()) {
+    std::fprintf(stderr, "*** wavert host: physical_memory_bytes %llu exceeds the simulated physical range\n",
+                 static_cast<unsigned long long>(config.physical_memory_bytes));
+    std::abort();
+  }
   g_mem.pfn_of_page.resize(pages);
   for (std::uint64_t e = 0; e < extents; ++e) {
-    const std::uint64_t slot = e < low_count ? low_slots[e] : high_slots.at(e - low_count);
+    const std::uint64_t slot = e < low_count ? low_slots[e] : high_slots[e - low_count];
     const PFN_NUMBER first_pfn = slot / kPhysicalPageBytes;
     const std::uint64_t first_page = e * kPagesPerExtent;
     g_mem.extent_by_pfn[first_pfn] = first_page;
@@ -147,23 +153,33 @@ void physmem_shutdown() {
 
 std::vector<PFN_NUMBER> physmem_allocate_scattered(const PageLimits& limits, std::size_t pages) {
   std::lock_guard lock(g_mutex);
+  const std::size_t total = g_mem.scatter_order.size();
+  // Candidate pages in preference order: lower range index first (SkipBytes ranges are tried one
+  // after another), then scatter order starting at the cursor, so that successive allocations do
+  // not rescan the pages earlier ones took.
   struct Candidate {
     std::int64_t range;
-    std::uint32_t order;  // position in the scatter order
+    std::uint32_t order;  // distance from the cursor in the scatter order
     std::uint32_t page;
   };
   std::vector<Candidate> candidates;
-  for (std::uint32_t i = 0; i < g_mem.scatter_order.size(); ++i) {
+  for (std::size_t k = 0; k < total; ++k) {
+    const std::size_t i = (g_mem.scatter_cursor + k) % total;
     const std::uint32_t page = g_mem.scatter_order[i];
     if (g_mem.allocated[page]) continue;
     const std::int64_t r = range_of(limits, g_mem.pfn_of_page[page] * kPhysicalPageBytes);
-    if (r >= 0) candidates.push_back({r, i, page});
+    if (r < 0) continue;
+    candidates.push_back({r, static_cast<std::uint32_t>(k), page});
+    // With one range, the first `pages` candidates (plus a few spare to avoid adjacency) suffice.
+    if (limits.skip == 0 && candidates.size() >= 2 * pages + 8) break;
   }
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    return a.range != b.range ? a.range < b.range : a.order < b.order;
-  });
+  if (limits.skip != 0) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.range < b.range; });
+  }
   std::vector<PFN_NUMBER> out;
   std::vector<std::uint32_t> deferred;  // pages adjacent to the previous pick: used only if needed
+  std::uint32_t last_order = 0;
   for (const Candidate& c : candidates) {
     if (out.size() == pages) break;
     const PFN_NUMBER pfn = g_mem.pfn_of_page[c.page];
@@ -173,12 +189,14 @@ std::vector<PFN_NUMBER> physmem_allocate_scattered(const PageLimits& limits, std
     }
     out.push_back(pfn);
     g_mem.allocated[c.page] = 1;
+    last_order = std::max(last_order, c.order);
   }
   for (std::uint32_t page : deferred) {
     if (out.size() == pages) break;
     out.push_back(g_mem.pfn_of_page[page]);
     g_mem.allocated[page] = 1;
   }
+  if (!out.empty() && total != 0) g_mem.scatter_cursor = (g_mem.scatter_cursor + last_order + 1) % total;
   g_mem.free_pages -= out.size();
   return out;
 }
@@ -324,14 +342,13 @@ void* physical_to_host(std::uint64_t physical_address, std::size_t bytes, const 
                     static_cast<unsigned long long>(physical_address), bytes);
     return nullptr;
   }
+  // Extents are never physically adjacent, so a range whose every page is RAM lies in one extent
+  // and is contiguous in the memfd too.
   const std::int64_t first_page = page_of(physical_address / kPhysicalPageBytes);
   for (std::uint64_t pa = physical_address & ~(kPhysicalPageBytes - 1); pa <= last; pa += kPhysicalPageBytes) {
     const std::int64_t page = page_of(pa / kPhysicalPageBytes);
-    const bool contiguous = first_page >= 0 && page == first_page + static_cast<std::int64_t>(
-                                                           (pa - (physical_address & ~(kPhysicalPageBytes - 1))) /
-                                                           kPhysicalPageBytes);
-    if (page < 0 || !contiguous || !g_mem.allocated[page]) {
-      const char* why = page < 0 ? "is not RAM" : (!contiguous ? "is not RAM" : "is not allocated (freed or never allocated)");
+    if (page < 0 || !g_mem.allocated[page]) {
+      const char* why = page < 0 ? "is not RAM" : "is not allocated (freed, or never allocated)";
       lock.unlock();
       verifier_report(Rule::DmaToUnallocatedPage, site,
                       "device access at physical 0x%llX (%zu bytes): the page at 0x%llX %s; the DMA "

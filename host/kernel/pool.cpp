@@ -6,6 +6,7 @@
 // block come guard bytes, checked when it is freed. Freed blocks are poisoned and kept in a short
 // quarantine so a use after free reads 0xDE... and a write after free is caught on eviction.
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -45,14 +46,14 @@ struct Block {
 struct Freed {
   Block block;
   WAVERT_CALL_SITE free_site{};
-  bool in_fifo = false;  // false while the freeing thread still poisons it: not evictable yet
 };
 
 struct PoolState {
-  bool booted = false;
   std::unordered_map<const void*, Block> live;
   std::unordered_map<const void*, Freed> quarantine;
-  std::deque<const void*> fifo;  // quarantine eviction order
+  // Eviction order. A block enters it only after the freeing thread has poisoned it, so a block
+  // still being poisoned is never evicted (released) under that thread.
+  std::deque<const void*> fifo;
   std::size_t quarantine_bytes = 0;
   std::map<std::uint32_t, PoolTagUsage> usage;
   std::uint64_t next_serial = 1;
@@ -113,7 +114,14 @@ enum class Fill { Zero, Pattern };
 // Allocates and records one block. No argument checks: callers did them.
 void* allocate_block(std::size_t bytes, std::uint32_t tag, bool paged, bool cache_aligned, Fill fill,
                      const WAVERT_CALL_SITE& site) {
-  std::size_t alignment = bytes >= PAGE_SIZE ? PAGE_SIZE : (cache_aligned ? kCacheLineBytes : kSmallAlignment);
+  // "Memory allocations of PAGE_SIZE or less are allocated within a page and do not cross page
+  // boundaries": a smaller block is aligned to the power of two that holds it and its guard, which
+  // keeps it inside one page (at the cost of some padding, which is guard too).
+  std::size_t alignment = PAGE_SIZE;
+  if (bytes < PAGE_SIZE) {
+    alignment = std::max<std::size_t>(cache_aligned ? kCacheLineBytes : kSmallAlignment,
+                                      std::bit_ceil(bytes + kGuardBytes));
+  }
   const std::size_t raw_bytes = round_up(bytes + kGuardBytes, alignment);
   auto* raw = static_cast<std::byte*>(std::aligned_alloc(alignment, raw_bytes));
   if (raw == nullptr) return nullptr;
@@ -206,7 +214,7 @@ void free_block(void* p, std::uint32_t tag, TagCheck tag_check, bool notify_mdl,
                       pool_tag_name(tag).c_str(), pool_tag_name(block.tag).c_str(), site_text(block.site).c_str());
     }
     g_pool.live.erase(it);
-    g_pool.quarantine[p] = Freed{block, site, false};
+    g_pool.quarantine[p] = Freed{block, site};
     g_pool.quarantine_bytes += block.raw_bytes;
     PoolTagUsage& u = usage_for(block.tag);
     u.frees++;
@@ -228,8 +236,6 @@ void free_block(void* p, std::uint32_t tag, TagCheck tag_check, bool notify_mdl,
   std::memset(block.raw, kPoolFreedFill, block.bytes);
 
   std::lock_guard lock(g_mutex);
-  auto q = g_pool.quarantine.find(p);
-  if (q != g_pool.quarantine.end()) q->second.in_fifo = true;
   g_pool.fifo.push_back(p);
   evict_quarantine_locked(false);
 }
@@ -322,7 +328,6 @@ void pool_boot() {
   g_pool.quarantine_bytes = 0;
   g_pool.usage.clear();
   g_pool.next_serial = 1;
-  g_pool.booted = true;
 }
 
 void pool_shutdown() {
@@ -333,7 +338,6 @@ void pool_shutdown() {
     for (const auto& [address, block] : g_pool.live) leaked.push_back(block);
     g_pool.live.clear();
     g_pool.usage.clear();
-    g_pool.booted = false;
   }
   if (!leaked.empty()) {
     std::sort(leaked.begin(), leaked.end(), [](const Block& a, const Block& b) { return a.serial < b.serial; });

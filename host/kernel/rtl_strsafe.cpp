@@ -6,6 +6,7 @@
 #include <string>
 
 #include "debug_format.hpp"
+#include "rtl_utf.hpp"
 
 namespace {
 
@@ -61,6 +62,32 @@ NTSTATUS vprintf_n(char* dest, size_t cch_dest, const char* format, va_list args
   return n == text.size() ? STATUS_SUCCESS : STATUS_BUFFER_OVERFLOW;
 }
 
+// Formats a wide format into UTF-16 (the formatter works in UTF-8).
+bool wide_format(const wchar_t* format, va_list args, std::u16string& out) {
+  if (format == nullptr) return false;
+  const std::string format_utf8 = wavert::host::detail::utf16_to_utf8(format, wavert::host::detail::wide_length(format));
+  va_list copy;
+  va_copy(copy, args);
+  const std::string text =
+      wavert::host::detail::format_kernel_printf(format_utf8.c_str(), copy, wavert::host::detail::CharWidth::Wide);
+  va_end(copy);
+  out = wavert::host::detail::utf8_to_utf16(text);
+  return true;
+}
+
+NTSTATUS vprintf_w(wchar_t* dest, size_t cch_dest, const wchar_t* format, va_list args) {
+  if (dest == nullptr || cch_dest == 0 || cch_dest > NTSTRSAFE_MAX_CCH) return STATUS_INVALID_PARAMETER;
+  std::u16string text;
+  if (!wide_format(format, args, text)) {
+    dest[0] = 0;
+    return STATUS_INVALID_PARAMETER;
+  }
+  const size_t n = text.size() < cch_dest - 1 ? text.size() : cch_dest - 1;
+  std::memcpy(dest, text.data(), n * sizeof(wchar_t));
+  dest[n] = 0;
+  return n == text.size() ? STATUS_SUCCESS : STATUS_BUFFER_OVERFLOW;
+}
+
 } // namespace
 
 extern "C" {
@@ -101,6 +128,44 @@ NTSTATUS RtlStringCchPrintfA(NTSTRSAFE_PSTR d, size_t cch, NTSTRSAFE_PCSTR f, ..
   const NTSTATUS status = vprintf_n(d, cch, f, args);
   va_end(args);
   return status;
+}
+
+NTSTATUS RtlStringCbVPrintfW(NTSTRSAFE_PWSTR d, size_t cb, NTSTRSAFE_PCWSTR f, va_list args) {
+  return vprintf_w(d, cb / sizeof(wchar_t), f, args);
+}
+NTSTATUS RtlStringCbPrintfW(NTSTRSAFE_PWSTR d, size_t cb, NTSTRSAFE_PCWSTR f, ...) {
+  va_list args;
+  va_start(args, f);
+  const NTSTATUS status = vprintf_w(d, cb / sizeof(wchar_t), f, args);
+  va_end(args);
+  return status;
+}
+NTSTATUS RtlStringCchPrintfW(NTSTRSAFE_PWSTR d, size_t cch, NTSTRSAFE_PCWSTR f, ...) {
+  va_list args;
+  va_start(args, f);
+  const NTSTATUS status = vprintf_w(d, cch, f, args);
+  va_end(args);
+  return status;
+}
+
+NTSTATUS RtlUnicodeStringPrintf(PUNICODE_STRING DestinationString, NTSTRSAFE_PCWSTR pszFormat, ...) {
+  if (DestinationString == nullptr || (DestinationString->Buffer == nullptr && DestinationString->MaximumLength != 0) ||
+      DestinationString->MaximumLength % sizeof(wchar_t) != 0)
+    return STATUS_INVALID_PARAMETER;
+  va_list args;
+  va_start(args, pszFormat);
+  std::u16string text;
+  const bool ok = wide_format(pszFormat, args, text);
+  va_end(args);
+  if (!ok) {
+    DestinationString->Length = 0;
+    return STATUS_INVALID_PARAMETER;
+  }
+  const size_t room = DestinationString->MaximumLength / sizeof(wchar_t);
+  const size_t n = text.size() < room ? text.size() : room;
+  std::memcpy(DestinationString->Buffer, text.data(), n * sizeof(wchar_t));
+  DestinationString->Length = USHORT(n * sizeof(wchar_t));
+  return n == text.size() ? STATUS_SUCCESS : STATUS_BUFFER_OVERFLOW;
 }
 
 } // extern "C"

@@ -173,3 +173,17 @@ TEST_F(BugCheckDeathTest, DbgBreakPointWithoutADebuggerStopsWithKmodeException) 
 }
 
 } // namespace
+
+namespace {
+
+TEST(DbgPrintEx, WritesToStderrPrefixedWithTheComponent) {
+  KernelSession session;
+  ::testing::internal::CaptureStderr();
+  DbgPrintEx(DPFLTR_IHVAUDIO_ID, DPFLTR_ERROR_LEVEL, "stream %u started\n", 2u);
+  DbgPrintEx(DPFLTR_IHVSTREAMING_ID, DPFLTR_ERROR_LEVEL, "no newline");
+  DbgPrintEx(DPFLTR_IHVAUDIO_ID, DPFLTR_TRACE_LEVEL, "filtered\n");
+  const std::string text = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(text, "[IHVAUDIO] stream 2 started\n[IHVSTREAMING] no newline\n");
+}
+
+} // namespace

@@ -109,6 +109,10 @@ const DocumentedGuid kDocumentedGuids[] = {
     {"KSDATAFORMAT_SPECIFIER_DSOUND", &KSDATAFORMAT_SPECIFIER_DSOUND, "518590A2-A184-11D0-8522-00C04FD9BAF3"},
     {"KSDATAFORMAT_SPECIFIER_NONE", &KSDATAFORMAT_SPECIFIER_NONE, "0F6417D6-C318-11D0-A43F-00A0C9223196"},
     {"AUDIO_SIGNALPROCESSINGMODE_DEFAULT", &AUDIO_SIGNALPROCESSINGMODE_DEFAULT, "C18E2F7E-933D-4965-B7D1-1EEF228D2AF3"},
+    {"AUDIO_SIGNALPROCESSINGMODE_RAW", &AUDIO_SIGNALPROCESSINGMODE_RAW, "9E90EA20-B493-4FD1-A1A8-7E1361A956CF"},
+    {"AUDIO_SIGNALPROCESSINGMODE_COMMUNICATIONS", &AUDIO_SIGNALPROCESSINGMODE_COMMUNICATIONS,
+     "98951333-B9CD-48B1-A0A3-FF40682D73F7"},
+    {"AUDIO_SIGNALPROCESSINGMODE_MOVIE", &AUDIO_SIGNALPROCESSINGMODE_MOVIE, "B26FEB0D-EC94-477C-9494-D1AB8E753F6E"},
 };
 
 TEST(KsGuids, EveryConstantMatchesItsDocumentedStringForm) {
@@ -351,6 +355,39 @@ TEST(KsLayout, JackDescriptions) {
   EXPECT_EQ(offsetof(KSJACK_DESCRIPTION, IsConnected), 24u);
   EXPECT_EQ(sizeof(KSJACK_DESCRIPTION2), 8u);
   EXPECT_EQ(sizeof(KSAUDIO_CHANNEL_CONFIG), 4u);
+}
+
+TEST(KsLayout, ProcessingModeAttributeAndPacketConstraints) {
+  EXPECT_EQ(sizeof(KSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE), 40u);
+  EXPECT_EQ(offsetof(KSATTRIBUTE_AUDIOSIGNALPROCESSING_MODE, SignalProcessingMode), 24u);
+  EXPECT_EQ(sizeof(KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT), 24u);
+  EXPECT_EQ(offsetof(KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT, SamplesPerProcessingPacket), 16u);
+  EXPECT_EQ(offsetof(KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT, ProcessingPacketDurationInHns), 20u);
+  EXPECT_EQ(sizeof(KSAUDIO_PACKETSIZE_CONSTRAINTS2), 40u);
+  EXPECT_EQ(offsetof(KSAUDIO_PACKETSIZE_CONSTRAINTS2, MaxPacketSizeInBytes), 8u);
+  EXPECT_EQ(offsetof(KSAUDIO_PACKETSIZE_CONSTRAINTS2, ProcessingModeConstraints), 16u);
+}
+
+// The constraint table shape a WDK driver declares: fixed header, then more modes in a trailing
+// array, initialised with STATIC_ lists.
+struct {
+  KSAUDIO_PACKETSIZE_CONSTRAINTS2 TransportPacketConstraints;
+  KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT AdditionalProcessingConstraints[1];
+} kWdkStylePacketConstraints = {
+    {20000, 0, 0, 2, {{STATIC_AUDIO_SIGNALPROCESSINGMODE_DEFAULT, 128, 0}}},
+    {{STATIC_AUDIO_SIGNALPROCESSINGMODE_RAW, 256, 0}},
+};
+
+TEST(KsLayout, PacketConstraintModesFollowTheHeaderContiguously) {
+  const KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT* modes =
+      kWdkStylePacketConstraints.TransportPacketConstraints.ProcessingModeConstraints;
+  EXPECT_EQ(reinterpret_cast<const unsigned char*>(&kWdkStylePacketConstraints.AdditionalProcessingConstraints[0]) -
+                reinterpret_cast<const unsigned char*>(&modes[0]),
+            static_cast<ptrdiff_t>(sizeof(KSAUDIO_PACKETSIZE_PROCESSINGMODE_CONSTRAINT)));
+  EXPECT_TRUE(IsEqualGUID(modes[0].ProcessingMode, AUDIO_SIGNALPROCESSINGMODE_DEFAULT));
+  EXPECT_EQ(modes[0].SamplesPerProcessingPacket, 128u);
+  EXPECT_TRUE(IsEqualGUID(kWdkStylePacketConstraints.AdditionalProcessingConstraints[0].ProcessingMode,
+                          AUDIO_SIGNALPROCESSINGMODE_RAW));
 }
 
 // A pin-create request as it travels: KSPIN_CONNECT, then the format right behind it.

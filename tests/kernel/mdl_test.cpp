@@ -327,6 +327,23 @@ TEST_P(Mdl, FreeingUnknownOrReleasedMdlsIsReportedWithoutReadingThem) {
   EXPECT_EQ(record.count(Rule::MdlBadArgument), 2u);
 }
 
+TEST_P(Mdl, ACorruptedPfnArrayIsReportedAndTheRealPagesAreFreed) {
+  KernelSession session(config());
+  RecordViolations record;
+  PMDL victim = MmAllocatePagesForMdl(pa(0), pa(kAnywhere), pa(0), PAGE_SIZE);
+  PMDL mdl = MmAllocatePagesForMdl(pa(0), pa(kAnywhere), pa(0), 2 * PAGE_SIZE);
+  const PFN_NUMBER victim_page = MmGetMdlPfnArray(victim)[0];
+  MmGetMdlPfnArray(mdl)[1] = victim_page;  // a stray write into the PFN array
+  EXPECT_EQ(MmMapLockedPagesSpecifyCache(mdl, KernelMode, MmCached, nullptr, FALSE, NormalPagePriority), nullptr);
+  EXPECT_EQ(record.count(Rule::MdlBadArgument), 1u);
+  MmFreePagesFromMdl(mdl);
+  EXPECT_EQ(record.count(Rule::MdlBadArgument), 2u);
+  EXPECT_TRUE(physical_page_allocated(victim_page));  // the other MDL's page was not taken away
+  EXPECT_EQ(physical_pages_allocated(), 1u);
+  ExFreePool(mdl);
+  release(victim);
+}
+
 TEST_P(Mdl, FreeingTheMdlBeforeItsPagesIsReported) {
   KernelSession session(config());
   RecordViolations record;

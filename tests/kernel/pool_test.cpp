@@ -101,6 +101,21 @@ TEST_P(Pool, PageSizedBlocksArePageAlignedAndCacheAlignedFlagAlignsToALine) {
   ExFreePool(typed);
 }
 
+TEST_P(Pool, BlocksOfAPageOrLessNeverCrossAPageBoundary) {
+  KernelSession session(config());
+  std::vector<void*> blocks;
+  for (std::size_t bytes : {1u, 15u, 16u, 100u, 1000u, 2049u, 4000u, 4080u, 4096u}) {
+    for (int i = 0; i < 8; ++i) {
+      void* p = ExAllocatePool2(POOL_FLAG_NON_PAGED, bytes, kTag);
+      const auto first = reinterpret_cast<std::uintptr_t>(p);
+      EXPECT_EQ(first / PAGE_SIZE, (first + bytes - 1) / PAGE_SIZE) << bytes << " bytes at " << p;
+      EXPECT_EQ(first % 16, 0u);
+      blocks.push_back(p);
+    }
+  }
+  for (void* p : blocks) ExFreePoolWithTag(p, kTag);
+}
+
 TEST_P(Pool, TagAccountingKeepsHighWaterMarksPerTag) {
   KernelSession session(config());
   std::vector<void*> blocks;

@@ -243,3 +243,33 @@ TEST(StrSafe, PrintfReadsLongAs32BitsLikeWindows) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(StrSafe, WidePrintfTakesPlainSAsWideAndUpperSAsNarrow) {
+  WCHAR out[32];
+  UNICODE_STRING pin = RTL_CONSTANT_STRING(L"Pin");
+  EXPECT_EQ(RtlStringCbPrintfW(out, sizeof out, L"%s|%S|%hs|%wZ|%c|%u", L"w\u00e9", "n", "h", &pin, L'x', 7u),
+            STATUS_SUCCESS);
+  UNICODE_STRING got;
+  RtlInitUnicodeString(&got, out);
+  UNICODE_STRING expected = RTL_CONSTANT_STRING(L"w\u00e9|n|h|Pin|x|7");
+  EXPECT_TRUE(RtlEqualUnicodeString(&got, &expected, FALSE));
+  WCHAR small[4];
+  EXPECT_EQ(RtlStringCchPrintfW(small, 4, L"%d", 12345), STATUS_BUFFER_OVERFLOW);
+  EXPECT_EQ(small[3], 0);
+  EXPECT_EQ(small[2], L'3');
+  EXPECT_EQ(RtlStringCbPrintfW(small, sizeof small, nullptr), STATUS_INVALID_PARAMETER);
+}
+
+TEST(StrSafe, UnicodeStringPrintfSetsLengthAndTruncates) {
+  DECLARE_UNICODE_STRING_SIZE(name, 8);
+  EXPECT_EQ(RtlUnicodeStringPrintf(&name, L"Wave%u", 3u), STATUS_SUCCESS);
+  UNICODE_STRING expected = RTL_CONSTANT_STRING(L"Wave3");
+  EXPECT_TRUE(RtlEqualUnicodeString(&name, &expected, FALSE));
+  EXPECT_EQ(RtlUnicodeStringPrintf(&name, L"%s", L"0123456789"), STATUS_BUFFER_OVERFLOW);
+  EXPECT_EQ(name.Length, 16);
+  EXPECT_EQ(RtlUnicodeStringPrintf(nullptr, L"x"), STATUS_INVALID_PARAMETER);
+}
+
+} // namespace

@@ -52,7 +52,10 @@ inline constexpr std::uint64_t kPhysicalPageBytes = 4096;
 
 // RAM is one memfd (so a second process can map the very same pages), cut into pages whose
 // physical addresses are scattered. Physical contiguity exists only inside one extent: runs of
-// kPhysicalExtentBytes consecutive page frames that are also consecutive in the memfd.
+// kPhysicalExtentBytes consecutive page frames that are also consecutive in the memfd. So a
+// physically contiguous allocation is at most 4 MiB: MmAllocateContiguousMemorySpecifyCache, or
+// MmAllocatePagesForMdlEx(Low, High, 0, Bytes, CacheType, MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS),
+// which is what the port's AllocateContiguousPagesForMdl should call (one run or NULL).
 inline constexpr std::uint64_t kPhysicalExtentBytes = 4u << 20;
 
 int physical_memory_fd();

@@ -84,3 +84,68 @@ constexpr STRING WavertConstantString(const CHAR (&text)[N]) {
 #define DECLARE_UNICODE_STRING_SIZE(_var, _size) \
   WCHAR _var##_buffer[_size];                    \
   UNICODE_STRING _var = {0, (USHORT)((_size) * sizeof(WCHAR)), _var##_buffer}
+
+// ---- Registry (RtlQueryRegistryValues and friends; the key routines are in io.h) -------------
+// Value types (winnt.h).
+#define REG_NONE 0u
+#define REG_SZ 1u
+#define REG_EXPAND_SZ 2u
+#define REG_BINARY 3u
+#define REG_DWORD 4u
+#define REG_DWORD_LITTLE_ENDIAN 4u
+#define REG_DWORD_BIG_ENDIAN 5u
+#define REG_LINK 6u
+#define REG_MULTI_SZ 7u
+#define REG_RESOURCE_LIST 8u
+#define REG_FULL_RESOURCE_DESCRIPTOR 9u
+#define REG_RESOURCE_REQUIREMENTS_LIST 10u
+#define REG_QWORD 11u
+#define REG_QWORD_LITTLE_ENDIAN 11u
+
+// RelativeTo: which predefined key Path starts from, optionally ORed with a modifier flag.
+#define RTL_REGISTRY_ABSOLUTE 0u    // Path is a full \Registry\... path
+#define RTL_REGISTRY_SERVICES 1u    // \Registry\Machine\System\CurrentControlSet\Services
+#define RTL_REGISTRY_CONTROL 2u     // \Registry\Machine\System\CurrentControlSet\Control
+#define RTL_REGISTRY_WINDOWS_NT 3u  // \Registry\Machine\Software\Microsoft\Windows NT\CurrentVersion
+#define RTL_REGISTRY_DEVICEMAP 4u   // \Registry\Machine\Hardware\DeviceMap
+#define RTL_REGISTRY_USER 5u        // \Registry\User\CurrentUser
+#define RTL_REGISTRY_MAXIMUM 6u
+#define RTL_REGISTRY_HANDLE 0x40000000u    // Path is really a key HANDLE
+#define RTL_REGISTRY_OPTIONAL 0x80000000u  // a missing key is not an error
+
+#define RTL_QUERY_REGISTRY_SUBKEY 0x00000001u
+#define RTL_QUERY_REGISTRY_TOPKEY 0x00000002u
+#define RTL_QUERY_REGISTRY_REQUIRED 0x00000004u
+#define RTL_QUERY_REGISTRY_NOVALUE 0x00000008u
+#define RTL_QUERY_REGISTRY_NOEXPAND 0x00000010u
+#define RTL_QUERY_REGISTRY_DIRECT 0x00000020u
+#define RTL_QUERY_REGISTRY_DELETE 0x00000040u
+#define RTL_QUERY_REGISTRY_NOSTRING 0x00000080u  // deprecated: use TYPECHECK
+#define RTL_QUERY_REGISTRY_TYPECHECK 0x00000100u
+#define RTL_QUERY_REGISTRY_TYPECHECK_SHIFT 24
+#define RTL_QUERY_REGISTRY_TYPECHECK_MASK (0xFFu << RTL_QUERY_REGISTRY_TYPECHECK_SHIFT)
+
+typedef NTSTATUS RTL_QUERY_REGISTRY_ROUTINE(PWSTR ValueName, ULONG ValueType, PVOID ValueData, ULONG ValueLength,
+                                            PVOID Context, PVOID EntryContext);
+typedef RTL_QUERY_REGISTRY_ROUTINE* PRTL_QUERY_REGISTRY_ROUTINE;
+
+typedef struct _RTL_QUERY_REGISTRY_TABLE {
+  PRTL_QUERY_REGISTRY_ROUTINE QueryRoutine;
+  ULONG Flags;
+  PWSTR Name;
+  PVOID EntryContext;
+  ULONG DefaultType;  // with TYPECHECK, bits 24..31 hold the expected type
+  PVOID DefaultData;
+  ULONG DefaultLength;
+} RTL_QUERY_REGISTRY_TABLE, *PRTL_QUERY_REGISTRY_TABLE;
+
+extern "C" {
+// Semantics and the host's choices where the documentation leaves room: docs/registry.md.
+NTSYSAPI NTSTATUS RtlQueryRegistryValues(ULONG RelativeTo, PCWSTR Path, PRTL_QUERY_REGISTRY_TABLE QueryTable,
+                                         PVOID Context, PVOID Environment, WAVERT_CALLER);
+NTSYSAPI NTSTATUS RtlWriteRegistryValue(ULONG RelativeTo, PCWSTR Path, PCWSTR ValueName, ULONG ValueType,
+                                        PVOID ValueData, ULONG ValueLength, WAVERT_CALLER);
+NTSYSAPI NTSTATUS RtlDeleteRegistryValue(ULONG RelativeTo, PCWSTR Path, PCWSTR ValueName, WAVERT_CALLER);
+NTSYSAPI NTSTATUS RtlCheckRegistryKey(ULONG RelativeTo, PWSTR Path, WAVERT_CALLER);
+NTSYSAPI NTSTATUS RtlCreateRegistryKey(ULONG RelativeTo, PWSTR Path, WAVERT_CALLER);
+}
