@@ -3,7 +3,7 @@
 //
 // What a driver sees here is the WDK's contract, not the host's implementation:
 //   * COM interfaces between port and miniport, in the WDK's vtable slot order (every method is
-//     pinned by tests/kernel/portcls_header_test.cpp). IUnknown's QueryInterface returns NTSTATUS.
+//     pinned by tests/portcls/vtable_test.cpp). IUnknown's QueryInterface returns NTSTATUS.
 //   * The descriptor structures a miniport hands to the port (PCFILTER_DESCRIPTOR and what it points
 //     to), with the Windows x64 layout, because drivers fill them with positional initializers.
 //   * The Pc* functions an adapter driver calls (PcInitializeAdapterDriver, PcNewPort, ...).
@@ -43,8 +43,9 @@ struct _KSEVENT_ENTRY;
 
 #define _100NS_UNITS_PER_SECOND 10000000L
 
-// PcAddAdapterDevice's DeviceExtensionSize: zero for the default, or at least this many bytes, of
-// which PortCls owns the first PORT_CLASS_DEVICE_EXTENSION_SIZE.
+// The default device-extension size PcAddAdapterDevice allocates; a DeviceExtensionSize between 1
+// and this is illegal. The adapter owns everything past it and, inside it, ULONG_PTR elements 4..7
+// (bytes 32..63 on 64-bit): PortCls must not keep state there (PcAddAdapterDevice remarks).
 #define PORT_CLASS_DEVICE_EXTENSION_SIZE (64 * sizeof(ULONG_PTR))
 
 // ==== Interface and class identifiers ============================================================
@@ -630,7 +631,7 @@ DECLARE_INTERFACE_(IPortEvents, IUnknown) {
 #undef INTERFACE
 typedef IPortEvents* PPORTEVENTS;
 
-// Implemented by PortCls (QueryInterface on a port); GetVersion returns a kVersion* value.
+// Implemented by PortCls; GetVersion returns a kVersion* value (that enum is not declared here).
 #define INTERFACE IPortClsVersion
 DECLARE_INTERFACE_(IPortClsVersion, IUnknown) {
   DEFINE_ABSTRACT_UNKNOWN()
@@ -692,7 +693,9 @@ PORTCLASSAPI NTSTATUS NTAPI PcNewPort(_Out_ PPORT* OutPort, _In_ REFCLSID ClassI
 // System-supplied miniports (FM synth, UART).
 PORTCLASSAPI NTSTATUS NTAPI PcNewMiniport(_Out_ PMINIPORT* OutMiniPort, _In_ REFCLSID ClassId);
 
-// Name becomes the reference string of the subdevice's device interfaces ("Wave", "Topology").
+// Name: a short name, unique among the device's subdevices, appended to the reference string of
+// the subdevice's device interfaces; the buffer must stay valid for the device object's lifetime.
+// Unknown: the IPort of the port bound to the subdevice.
 PORTCLASSAPI NTSTATUS NTAPI PcRegisterSubdevice(_In_ PDEVICE_OBJECT DeviceObject, _In_ PWSTR Name,
                                                 _In_ PUNKNOWN Unknown);
 
