@@ -17,7 +17,10 @@
 #     TLS for drivers);
 #   - no section both writable and executable;
 #   - the optional header's CheckSum equals the PE checksum of the file (drivers are verified at
-#     load time).
+#     load time);
+#   - with --map: no object contributed a .ctors section. Nothing runs global constructors in a
+#     driver (there is no CRT startup), so a global object with a constructor would silently
+#     stay unconstructed; DESIGN.md forbids them and this makes the rule mechanical.
 # Every failed check is reported, then the script exits 1. Exit 2 means it could not run.
 set -euo pipefail
 
@@ -177,6 +180,14 @@ else
   fi
   printf '  subsystem native, DllCharacteristics 0x%04x, %d sections, checksum 0x%08x, %d bytes\n' \
     "$dll_chars" "$sections" "$stored" "$size"
+fi
+
+# --- global constructors (link map only) ------------------------------------------------------
+if [[ -n $map ]]; then
+  # Input-section lines of the map look like " .ctors  0xADDRESS  0xSIZE  object-file".
+  while read -r _ _ size object; do
+    (($(hex "${size#0x}") > 0)) && fail "global constructor from $object (.ctors, $size bytes): nothing runs it in a driver"
+  done < <(grep -E '^ \.ctors(\.[0-9]+)?[[:space:]]+0x[0-9a-f]+[[:space:]]+0x[0-9a-f]+' "$map" || true)
 fi
 
 if ((${#failures[@]})); then

@@ -4,7 +4,8 @@
 # Runs after windows/build.sh BUILD_DIR succeeded (ctest fixture windows_build). Each case feeds
 # windows/check-imports.sh or windows/check-inf.sh something broken and requires a failure with
 # the specific message for that defect — a check that fails for the wrong reason does not count:
-#   - a real kernel image linked against kernel32.dll (windows/probe/foreign_import.cpp);
+#   - a real kernel image linked against kernel32.dll (windows/probe/foreign_import.cpp), and one
+#     with a global constructor (windows/probe/global_constructor.cpp);
 #   - copies of the good wavert-probe.sys with one PE header field broken each: subsystem,
 #     entry point, a writable+executable .text, DYNAMIC_BASE cleared, a TLS directory, a stale
 #     checksum;
@@ -53,11 +54,15 @@ mutant() {  # copy of the good image for case $1
 }
 
 # --- a real foreign import --------------------------------------------------------------------
-cmake --build "$build" --target wavert_probe_kernel32 >"$scratch/kernel32-build.log" 2>&1 || {
-  echo "FAIL building the kernel32 fixture:"; cat "$scratch/kernel32-build.log"; exit 1; }
+cmake --build "$build" --target wavert_probe_kernel32 wavert_probe_ctor >"$scratch/fixtures.log" 2>&1 || {
+  echo "FAIL building the negative fixtures:"; cat "$scratch/fixtures.log"; exit 1; }
 expect_failure RejectsKernel32Import 'imports from kernel32\.dll \(GetTickCount\)' \
   "$root/windows/check-imports.sh" --map "$build/wavert-probe-kernel32.map" \
   "$build/negative/wavert-probe-kernel32.sys"
+
+expect_failure RejectsGlobalConstructor 'global constructor from .*global_constructor\.cpp' \
+  "$root/windows/check-imports.sh" --map "$build/wavert-probe-ctor.map" \
+  "$build/negative/wavert-probe-ctor.sys"
 
 # --- header mutations of the good image -------------------------------------------------------
 f=$(mutant subsystem); write_u "$f" $((optional + 68)) 2 2   # IMAGE_SUBSYSTEM_WINDOWS_GUI
