@@ -66,12 +66,18 @@ done <<<"$records"
 for key in "${!section_count[@]}"; do
   ((section_count[$key] == 1)) || problem "section [${section_name[$key]}] defined ${section_count[$key]} times"
 done
-has_section() { [[ -v section_count[$(lower "$1")] ]]; }
-lines_of() { printf '%s' "${body[$(lower "$1")]:-}"; }
+has_section() { local k=${1,,}; [[ -v section_count[$k] ]]; }
+lines_of() { local k=${1,,}; printf '%s' "${body[$k]:-}"; }
 # Values of "key = value" entries of a section (key case-insensitive), one per line.
 values_of() {
   lines_of "$1" | awk -v k="$(lower "$2")" -F= '{ name = tolower($1); gsub(/[ \t]+$/, "", name) }
     name == k { v = substr($0, index($0, "=") + 1); gsub(/^[ \t]+|[ \t]+$/, "", v); print v }'
+}
+trimmed() {  # trimmed NAME TEXT: NAME=TEXT without surrounding whitespace, no subshell
+  local -n out=$1
+  local v=$2
+  v=${v#"${v%%[![:space:]]*}"}
+  out=${v%"${v##*[![:space:]]}"}
 }
 unquote() { local v; v=$(trim "$1"); v=${v#\"}; printf '%s' "${v%\"}"; }
 
@@ -83,7 +89,7 @@ done
 declare -A strings=()
 while IFS= read -r line; do
   [[ -n $line && $line == *=* ]] || continue
-  name=$(lower "$(trim "${line%%=*}")")
+  trimmed name "${line%%=*}"; name=${name,,}
   strings[$name]=$(unquote "${line#*=}")
 done < <(lines_of Strings)
 expand() {  # replace %token% with its [Strings] value
@@ -115,17 +121,17 @@ install_sections=()
 while IFS= read -r entry; do
   [[ -n $entry ]] || continue
   IFS=, read -r -a parts <<<"$entry"
-  models=$(trim "${parts[0]}")
+  trimmed models "${parts[0]}"
   decorations=("${parts[@]:1}")
   ((${#decorations[@]})) || decorations=("")
   for decoration in "${decorations[@]}"; do
-    decoration=$(trim "$decoration")
+    trimmed decoration "$decoration"
     section=$models${decoration:+.$decoration}
     if ! has_section "$section"; then problem "models section [$section] (from [Manufacturer]) is missing"; continue; fi
     while IFS= read -r model; do
       [[ $model == *=* ]] || continue
       IFS=, read -r install hwid _ <<<"${model#*=}"
-      install=$(trim "$install"); hwid=$(trim "${hwid:-}")
+      trimmed install "$install"; trimmed hwid "${hwid:-}"
       [[ -n $hwid ]] || problem "model '$model' in [$section] has no hardware ID"
       install_sections+=("$install")
     done < <(lines_of "$section")
@@ -153,27 +159,27 @@ for key in "${!body[@]}"; do
   name=${section_name[$key]}
   while IFS= read -r line; do
     [[ $line == *=* ]] || continue
-    directive=$(lower "$(trim "${line%%=*}")")
-    value=$(trim "${line#*=}")
+    trimmed directive "${line%%=*}"; directive=${directive,,}
+    trimmed value "${line#*=}"
     case $directive in
       addreg|copyfiles|delreg|delfiles)
         IFS=, read -r -a targets <<<"$value"
         for t in "${targets[@]}"; do
-          t=$(trim "$t")
+          trimmed t "$t"
           if [[ $t == @* ]]; then copied_files[$(lower "${t#@}")]=1; continue; fi
           has_section "$t" || problem "[$name]: $directive names missing section [$t]"
           if [[ $directive == copyfiles ]]; then
-            while IFS= read -r f; do copied_files[$(lower "$(trim "${f%%,*}")")]=1; done < <(lines_of "$t")
+            while IFS= read -r f; do trimmed f "${f%%,*}"; copied_files[${f,,}]=1; done < <(lines_of "$t")
           fi
         done ;;
       addservice)
         IFS=, read -r _ _ svc _ <<<"$value"
-        svc=$(trim "${svc:-}")
+        trimmed svc "${svc:-}"
         if [[ -z $svc ]] || ! has_section "$svc"; then problem "[$name]: AddService names missing section [${svc}]"
         else service_sections+=("$svc"); fi ;;
       addinterface)
         IFS=, read -r guid _ section _ <<<"$value"
-        guid=$(expand "$(trim "$guid")"); guid=$(unquote "$guid"); section=$(trim "${section:-}")
+        trimmed guid "$guid"; guid=$(expand "$guid"); guid=$(unquote "$guid"); trimmed section "${section:-}"
         [[ $guid =~ $guid_re ]] || problem "[$name]: AddInterface class '$guid' is not a GUID"
         categories[${guid,,}]=1
         [[ -z $section ]] || has_section "$section" || problem "[$name]: AddInterface names missing section [$section]" ;;
@@ -184,7 +190,7 @@ done
 # --- files -----------------------------------------------------------------------------------
 declare -A source_files=()
 while IFS= read -r line; do
-  source_files[$(lower "$(trim "${line%%=*}")")]=1
+  trimmed file "${line%%=*}"; source_files[${file,,}]=1
 done < <(lines_of SourceDisksFiles)
 for f in "${!copied_files[@]}"; do
   [[ -v source_files[$f] ]] || problem "$f is copied but not listed in [SourceDisksFiles]"
