@@ -28,10 +28,12 @@ generator=()
 if command -v ninja >/dev/null && [[ ! -f $build_dir/CMakeCache.txt ]]; then generator=(-G Ninja); fi
 
 start=$(date +%s.%N)
+mkdir -p "$build_dir"
 cmake -S "$root/windows" -B "$build_dir" "${generator[@]}" \
       -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64-x86_64.cmake" \
-      -DCMAKE_BUILD_TYPE=Release >"$build_dir.configure.log" 2>&1 || {
-  echo "windows/build.sh: configure failed:" >&2; cat "$build_dir.configure.log" >&2; exit 1; }
+      -DCMAKE_BUILD_TYPE=Release >"$build_dir/configure.log" 2>&1 || {
+  echo "windows/build.sh: configure failed:" >&2; cat "$build_dir/configure.log" >&2; exit 1; }
+grep -E '^-- wavert' "$build_dir/configure.log" || true
 cmake --build "$build_dir" -j "$jobs"
 end=$(date +%s.%N)
 
