@@ -67,7 +67,7 @@ typedef CHAR TCHAR, *PTCHAR;
 
 // ---------------------------------------------------------------------------------------------
 // 2. Pool: ExAllocatePool2 (Windows 10 2004, ntoskrnl.exe) is not declared by mingw's wdm.h, and
-//    its import library has no stub for it (windows/ntoskrnl-extra.def adds one). Flag values
+//    its import library has no stub for it (windows/importlibs/ntoskrnl-extra.def adds one). Flag values
 //    from the WDK's POOL_FLAGS documentation.
 // ---------------------------------------------------------------------------------------------
 
@@ -84,7 +84,6 @@ typedef ULONG64 POOL_FLAGS;
 extern "C" NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes,
                                                    ULONG Tag);
 #endif
-
 
 // ---------------------------------------------------------------------------------------------
 // 3. KSPROPSETID_RtAudio structures. mingw's ksmedia.h defines the property set GUID but none of
