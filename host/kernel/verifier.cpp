@@ -34,6 +34,9 @@ RuleInfo rule_info(Rule rule) {
     case Rule::PoolFreeUnknown: return {"POOL_FREE_UNKNOWN", 0xC2, "BAD_POOL_CALLER"};
     case Rule::PoolBadArgument: return {"POOL_BAD_ARGUMENT", 0xC2, "BAD_POOL_CALLER"};
     case Rule::PoolLeak: return {"POOL_LEAK", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
+    case Rule::PoolOverrun: return {"POOL_OVERRUN", 0xC1, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"};
+    case Rule::PoolWriteAfterFree: return {"POOL_WRITE_AFTER_FREE", 0xC1, "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"};
+    case Rule::DmaToUnallocatedPage: return {"DMA_TO_UNALLOCATED_PAGE", 0xE6, "DRIVER_VERIFIER_DMA_VIOLATION"};
     case Rule::MdlDoubleFree: return {"MDL_DOUBLE_FREE", 0x4E, "PFN_LIST_CORRUPT"};
     case Rule::MdlFreeUnknown: return {"MDL_FREE_UNKNOWN", 0x4E, "PFN_LIST_CORRUPT"};
     case Rule::MdlFreedWhileMapped: return {"MDL_FREED_WHILE_MAPPED", 0x76, "PROCESS_HAS_LOCKED_PAGES"};

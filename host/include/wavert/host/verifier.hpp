@@ -34,6 +34,9 @@ enum class Rule : std::uint32_t {
   PoolFreeUnknown,   // freeing an address the pool never returned
   PoolBadArgument,   // zero tag, invalid flags, size overflow
   PoolLeak,          // allocations still outstanding at unload / shutdown
+  PoolOverrun,       // guard bytes after a block changed: the driver wrote past its allocation
+  PoolWriteAfterFree,// a freed (poisoned, quarantined) block was written to before reuse
+  DmaToUnallocatedPage, // device access to a physical page that is not allocated (or not RAM)
   // Memory descriptor lists and simulated physical memory
   MdlDoubleFree,
   MdlFreeUnknown,
