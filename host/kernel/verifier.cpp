@@ -48,8 +48,11 @@ RuleInfo rule_info(Rule rule) {
     case Rule::WorkItemLeak: return {"WORK_ITEM_LEAK", 0xCE, "DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS"};
     case Rule::InvalidObject: return {"INVALID_OBJECT", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
     case Rule::BadArgument: return {"BAD_ARGUMENT", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
+    case Rule::ObjectLeak: return {"OBJECT_LEAK", 0xC4, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
     case Rule::BugCheck: return {"BUGCHECK", 0, "KeBugCheckEx"};
     case Rule::HostContract: return {"HOST_CONTRACT", 0, "(host usage error)"};
+    // A checked build breaks into the kernel debugger on a failed assertion; no stop code.
+    case Rule::AssertionFailed: return {"ASSERTION_FAILED", 0, "(debugger break)"};
   }
   return {"UNKNOWN_RULE", kVerifierViolation, "DRIVER_VERIFIER_DETECTED_VIOLATION"};
 }

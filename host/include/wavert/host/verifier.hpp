@@ -51,9 +51,11 @@ enum class Rule : std::uint32_t {
   // Objects and arguments
   InvalidObject,     // an uninitialized or corrupted dispatcher object
   BadArgument,       // a null or out-of-range argument the routine does not accept
+  ObjectLeak,        // handles or device objects still open when the session shuts down
   // Other
   BugCheck,          // KeBugCheckEx called by the driver
   HostContract,      // the host's own rules for its callers (tests, port driver)
+  AssertionFailed,   // ASSERT / NT_ASSERT / NT_VERIFY in driver code evaluated to false
 };
 
 const char* rule_name(Rule rule);
