@@ -234,6 +234,8 @@ NTSTATUS FilterObject::property(PropertyRequest& request) {
     // A node request: that node's automation table, MinorTarget NULL (a filter request).
     if (request.node_id >= d.node_count()) return STATUS_INVALID_DEVICE_REQUEST;
     const PCNODE_DESCRIPTOR* node = d.node(request.node_id);
+    // ks.sys: a node without an automation table has no properties at all.
+    if (node->AutomationTable == nullptr || node->AutomationTable->PropertyCount == 0) return STATUS_NOT_FOUND;
     NTSTATUS status = STATUS_NOT_FOUND;
     Offer offer = offer_to_automation_table(node->AutomationTable, request, port_->miniport_unknown(), nullptr,
                                             request.node_id, device_lock, &status);
@@ -583,8 +585,10 @@ NTSTATUS PinObject::property(PropertyRequest& request) {
   if ((request.flags & KSPROPERTY_TYPE_TOPOLOGY) && !IsEqualGUID(request.set, KSPROPSETID_Topology)) {
     const FilterDescription& d = common.description();
     if (request.node_id >= d.node_count()) return STATUS_INVALID_DEVICE_REQUEST;
+    const PCAUTOMATION_TABLE* table = d.node(request.node_id)->AutomationTable;
+    if (table == nullptr || table->PropertyCount == 0) return STATUS_NOT_FOUND;
     NTSTATUS status = STATUS_NOT_FOUND;
-    Offer offer = offer_to_automation_table(d.node(request.node_id)->AutomationTable, request,
+    Offer offer = offer_to_automation_table(table, request,
                                             common.miniport_unknown(), minor_target(), request.node_id, device_lock,
                                             &status);
     return offer == Offer::Handled ? status : not_found_status(offer);
