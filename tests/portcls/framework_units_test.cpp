@@ -85,7 +85,16 @@ TEST(FilterDescriptionCheck, EachBrokenRuleIsOnePortDescriptorReportAndInvalidPa
       {"null range pointer", [](Descriptor& d) { d.ranges[0] = nullptr; }},
       {"min instances above max", [](Descriptor& d) { d.pins[0].MinFilterInstanceCount = 2; }},
       {"min instances indeterminate", [](Descriptor& d) { d.pins[0].MinFilterInstanceCount = ULONG(-1); }},
-      {"bad dataflow", [](Descriptor& d) { d.pins[0].KsPinDescriptor.DataFlow = KSPIN_DATAFLOW(7); }},
+      {"bad dataflow",
+       [](Descriptor& d) {
+         const ULONG seven = 7;  // stored as raw bits, as a corrupt driver table would hold them
+         std::memcpy(&d.pins[0].KsPinDescriptor.DataFlow, &seven, sizeof(seven));
+       }},
+      {"bad communication",
+       [](Descriptor& d) {
+         const ULONG nine = 9;
+         std::memcpy(&d.pins[0].KsPinDescriptor.Communication, &nine, sizeof(nine));
+       }},
   };
   for (const auto& [name, breakit] : cases) {
     Descriptor d;
