@@ -491,7 +491,7 @@ NTSTATUS StartDevice(PDEVICE_OBJECT fdo, PIRP irp, PRESOURCELIST resources) {
   if (NT_SUCCESS(status)) status = PcRegisterAdapterPowerManagement(static_cast<IAdapterPowerManagement*>(adapter), fdo);
   // The registrations hold what must live on; the adapter lets go of its own references.
   if (topology != nullptr) topology->Release();
-  wave->Release();
+  if (!w.leak_port) wave->Release();
   adapter->Release();
   return status;
 }

@@ -65,6 +65,7 @@ struct World {
   bool register_topology = true;
   bool use_pin_count = false;         // the wave miniport exposes IPinCount, capping render at 1
   bool bad_descriptor = false;        // the wave miniport returns PinSize 100 (not a multiple of 8)
+  bool leak_port = false;             // StartDevice keeps (never releases) its wave port reference
   IntersectionMode intersection = IntersectionMode::NotImplemented;
   std::vector<SeenRequest> seen;      // miniport property handler calls
   std::vector<std::string> power;     // "adapter D3", "miniport D3", ...
