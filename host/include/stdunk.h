@@ -7,11 +7,12 @@
 // own is its own outer; an aggregated object forwards QueryInterface/AddRef/Release to the
 // aggregating object, so its clients see one identity and one reference count.
 //
-// What is missing on purpose: the pool-aware operator new/delete that the WDK's stdunk.h carries.
-// portcls.h owns them (they need POOL_TYPE and the pool), and STD_CREATE_BODY* below expands to
-// `new(PoolType, Tag) Class(...)`, so code using those macros must include portcls.h.
+// The pool-aware operator new lives in portcls.h (wavert/portcls/pool_new.h): STD_CREATE_BODY*
+// below expands to `new(PoolType, Tag) Class(...)`, so code using those macros must include it.
+// The matching delete is CUnknown's class-scope operator delete.
 #pragma once
 
+#include "wavert/nt/ex.h"
 #include "wavert/nt/types.h"
 #include "wavert/nt/status.h"
 #include "punknown.h"
@@ -42,6 +43,18 @@ class CUnknown : public INonDelegatingUnknown {
   explicit CUnknown(PUNKNOWN pUnknownOuter)
       : m_lRefCount(0), m_Inner(this), m_pUnknownOuter(pUnknownOuter ? pUnknownOuter : &m_Inner) {}
   virtual ~CUnknown() {}
+
+  // CUnknown objects live in pool memory (portcls.h's `new (PoolType, Tag) Class(...)`), so the
+  // `delete this` in NonDelegatingRelease must return them to the pool. Class scope, not a global
+  // replacement: on the host the driver shares the process with host code whose deletes must
+  // stay the C++ runtime's. A CUnknown made with plain `new` is a bug the pool reports
+  // (POOL_FREE_UNKNOWN) when it is released.
+  static void operator delete(void* p) noexcept {
+    if (p != nullptr) ExFreePool(p);
+  }
+  static void operator delete(void* p, size_t) noexcept {
+    if (p != nullptr) ExFreePool(p);
+  }
 
   CUnknown(const CUnknown&) = delete;
   CUnknown& operator=(const CUnknown&) = delete;

@@ -287,13 +287,9 @@ void require_dispatch(const char* routine, const WAVERT_CALL_SITE& site) {
   }
 }
 
-void lower_after_release(KIRQL new_irql, const WAVERT_CALL_SITE& site) {
-  KeLowerIrql(new_irql, site);
-  if (new_irql < DISPATCH_LEVEL && g_dispatcher.kind == ClockKind::Simulated) {
-    Lock lock(g_dispatcher.mutex);
-    sim_run_pending_dpcs_locked(lock);
-  }
-}
+// KeLowerIrql runs the DPCs queued meanwhile (dispatcher_irql_lowered) when it drops below
+// DISPATCH_LEVEL.
+void lower_after_release(KIRQL new_irql, const WAVERT_CALL_SITE& site) { KeLowerIrql(new_irql, site); }
 
 void release_and_lower(PKSPIN_LOCK lock, KIRQL new_irql, const char* routine, const WAVERT_CALL_SITE& site) {
   const long how = spin_release(lock, routine, site);

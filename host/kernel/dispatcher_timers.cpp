@@ -132,6 +132,14 @@ void sim_run_pending_dpcs_locked(Lock& lock) {
   run_dpcs_locked(lock);
 }
 
+void dispatcher_irql_lowered(KIRQL new_irql) {
+  Dispatcher& d = g_dispatcher;
+  if (new_irql >= DISPATCH_LEVEL) return;
+  Lock lock(d.mutex);
+  if (!d.booted) return;  // IRQL tracking works without a session; DPCs need one
+  sim_run_pending_dpcs_locked(lock);
+}
+
 BOOLEAN set_timer_locked(KTIMER* timer, LONGLONG due_time, LONGLONG period_100ns, KDPC* dpc) {
   Dispatcher& d = g_dispatcher;
   const BOOLEAN was_set = timer->Header.Inserted;

@@ -45,6 +45,7 @@ VOID KeLowerIrql(KIRQL NewIrql, WAVERT_CALL_SITE CallSite) {
     return;
   }
   wavert::host::detail::set_current_irql(NewIrql);
+  if (current >= DISPATCH_LEVEL && NewIrql < DISPATCH_LEVEL) wavert::host::detail::dispatcher_irql_lowered(NewIrql);
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(WAVERT_CALL_SITE CallSite) { return KfRaiseIrql(DISPATCH_LEVEL, CallSite); }

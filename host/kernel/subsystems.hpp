@@ -23,6 +23,10 @@ void memory_shutdown();
 // inside freed memory (a timer still set, a DPC still queued) is reported, not silently corrupted.
 void dispatcher_on_free(const void* begin, std::size_t bytes, const WAVERT_CALL_SITE& site);
 
+// KeLowerIrql tells the dispatcher when a thread drops below DISPATCH_LEVEL: on Windows, DPCs
+// queued meanwhile run at that moment; in simulated time the dispatcher runs them here.
+void dispatcher_irql_lowered(KIRQL new_irql);
+
 // The calling thread's IRQL, for the dispatcher when it runs DPCs and interrupt routines.
 KIRQL current_irql();
 void set_current_irql(KIRQL irql);

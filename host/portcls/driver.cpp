@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "adapter.hpp"
+#include "port.hpp"
 #include "ks_registry.hpp"
 #include "wavert/host/io_objects.hpp"
 #include "wavert/host/kernel.hpp"
@@ -113,6 +114,9 @@ NTSTATUS LoadedDriver::load_impl(PDRIVER_INITIALIZE driver_entry) {
     verifier_report(Rule::HostContract, WAVERT_HERE, "LoadedDriver::load needs a running KernelSession");
     return STATUS_INVALID_DEVICE_STATE;
   }
+  const wavert::portcls::PortLibraryCounts before = wavert::portcls::port_library_counts();
+  ports_before_ = before.ports;
+  resource_lists_before_ = before.resource_lists;
   // 1-2. The driver object, then DriverEntry. A failed DriverEntry is not followed by DriverUnload.
   driver_ = create_driver_object(config_.service_name);
   driver_->DriverInit = driver_entry;
@@ -225,6 +229,13 @@ void LoadedDriver::unload() {
   }
   delete_driver_object(driver_);
   driver_ = nullptr;
+  const wavert::portcls::PortLibraryCounts after = wavert::portcls::port_library_counts();
+  if (after.ports > ports_before_ || after.resource_lists > resource_lists_before_) {
+    verifier_report(Rule::ObjectLeak, WAVERT_HERE,
+                    "after unload the driver still holds %ld port object(s) and %ld IResourceList(s) it got from "
+                    "PortCls (a reference never released)",
+                    after.ports - ports_before_, after.resource_lists - resource_lists_before_);
+  }
 }
 
 LoadedDriver::~LoadedDriver() {

@@ -5,6 +5,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "wavert/host/verifier.hpp"
@@ -87,12 +88,18 @@ bool check_pin(Checker& c, ULONG id, const PCPIN_DESCRIPTOR& pin, PinView* view)
     return c.fail("pin %lu: MediumsCount %lu with a null Mediums array", (unsigned long)id,
                   (unsigned long)ks.MediumsCount);
   }
-  if (ks.DataFlow != KSPIN_DATAFLOW_IN && ks.DataFlow != KSPIN_DATAFLOW_OUT) {
-    return c.fail("pin %lu: DataFlow %d is neither KSPIN_DATAFLOW_IN nor _OUT", (unsigned long)id, (int)ks.DataFlow);
+  // Read as raw ULONGs: a driver's table may hold any bit pattern, and loading an out-of-range
+  // value through the enum type is itself undefined.
+  ULONG flow, communication;
+  std::memcpy(&flow, &ks.DataFlow, sizeof(flow));
+  std::memcpy(&communication, &ks.Communication, sizeof(communication));
+  if (flow != KSPIN_DATAFLOW_IN && flow != KSPIN_DATAFLOW_OUT) {
+    return c.fail("pin %lu: DataFlow %lu is neither KSPIN_DATAFLOW_IN nor _OUT", (unsigned long)id,
+                  (unsigned long)flow);
   }
-  if (static_cast<unsigned>(ks.Communication) > KSPIN_COMMUNICATION_BRIDGE) {
-    return c.fail("pin %lu: Communication %d is not a KSPIN_COMMUNICATION value", (unsigned long)id,
-                  (int)ks.Communication);
+  if (communication > KSPIN_COMMUNICATION_BRIDGE) {
+    return c.fail("pin %lu: Communication %lu is not a KSPIN_COMMUNICATION value", (unsigned long)id,
+                  (unsigned long)communication);
   }
   if (ks.DataRangesCount != 0 && ks.DataRanges == nullptr) {
     return c.fail("pin %lu: DataRangesCount %lu with a null DataRanges array", (unsigned long)id,

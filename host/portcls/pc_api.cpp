@@ -181,7 +181,9 @@ AdapterDevice* device_or_report(PVOID device, const char* routine) {
 
 }  // namespace
 
-long live_resource_list_count() { return g_live_resource_lists.load(); }
+extern std::atomic<long> g_live_port_commons;  // port_common.cpp
+
+PortLibraryCounts port_library_counts() { return {g_live_port_commons.load(), g_live_resource_lists.load()}; }
 
 }  // namespace wavert::portcls
 

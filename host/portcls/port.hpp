@@ -160,6 +160,15 @@ class PortCommon {
   std::vector<ULONG> global_instances_;     // guarded by global_counts_mutex_
 };
 
+// Objects the port library hands out that a driver must release: PortCommons (one per port
+// object) and IResourceLists. LoadedDriver compares them before load and after unload; anything
+// left is a Rule::ObjectLeak report (a driver that kept a port or resource list reference).
+struct PortLibraryCounts {
+  long ports = 0;
+  long resource_lists = 0;
+};
+PortLibraryCounts port_library_counts();
+
 // ---- The port class table (PcNewPort) ------------------------------------------------------------
 
 // Creates a port with one reference, as PcNewPort hands it out.

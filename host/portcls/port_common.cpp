@@ -1,4 +1,5 @@
 // PortCommon: IPort::Init and the rest every host port shares (waveRT-contract.md §1.1).
+#include <atomic>
 #include <cstring>
 
 #include "adapter.hpp"
@@ -90,6 +91,8 @@ class PortCommon::UnregisterConnectionFace final : public IUnregisterPhysicalCon
   PortCommon& common_;
 };
 
+std::atomic<long> g_live_port_commons{0};
+
 PortCommon* port_common_from(PUNKNOWN unknown) {
   if (unknown == nullptr) return nullptr;
   IWavertSubdevice* subdevice = nullptr;
@@ -109,9 +112,12 @@ PortCommon::PortCommon(PUNKNOWN outer, PortHooks& hooks)
       hooks_(hooks),
       subdevice_face_(std::make_unique<SubdeviceFace>(*this)),
       unregister_subdevice_face_(std::make_unique<UnregisterSubdeviceFace>(*this)),
-      unregister_connection_face_(std::make_unique<UnregisterConnectionFace>(*this)) {}
+      unregister_connection_face_(std::make_unique<UnregisterConnectionFace>(*this)) {
+  ++g_live_port_commons;
+}
 
 PortCommon::~PortCommon() {
+  --g_live_port_commons;
   if (power_notify_ != nullptr) power_notify_->Release();
   if (pin_count_ != nullptr) pin_count_->Release();
   if (miniport_ != nullptr) miniport_->Release();

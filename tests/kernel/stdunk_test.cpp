@@ -11,6 +11,10 @@
 #include <wdm.h>
 #include <stdunk.h>
 
+#include "wavert/host/kernel.hpp"
+#include "wavert/host/memory.hpp"
+#include "wavert/portcls/pool_new.h"
+
 namespace {
 
 // An interface written exactly as WDK headers write them.
@@ -77,9 +81,16 @@ class TestOuter : public IUnknown {
   PNONDELEGATINGUNKNOWN inner = nullptr;
 };
 
+// COM objects are kernel objects: pool memory, so every test runs in a kernel session and checks
+// that releasing the last reference gave the memory back.
+constexpr ULONG kTestTag = 'tnUS';
+
 class StdUnknown : public ::testing::Test {
  protected:
   void SetUp() override { g_destroyed = 0; }
+  void TearDown() override { EXPECT_EQ(wavert::host::pool_tag_usage(kTestTag).outstanding_count, 0u); }
+
+  wavert::host::KernelSession session_;
 };
 
 TEST(ComBase, IidIUnknownIsTheComConstant) {
@@ -91,7 +102,7 @@ TEST(ComBase, IidIUnknownIsTheComConstant) {
 static_assert(std::is_same_v<decltype(std::declval<IUnknown&>().QueryInterface(IID_IUnknown, nullptr)), NTSTATUS>);
 
 TEST_F(StdUnknown, UnaggregatedObjectIsItsOwnOuterAndCountsReferences) {
-  CTestCounter* counter = new CTestCounter(nullptr);
+  CTestCounter* counter = new (NonPagedPoolNx, kTestTag) CTestCounter(nullptr);
   PUNKNOWN identity = nullptr;
   ASSERT_EQ(counter->NonDelegatingQueryInterface(IID_IUnknown, reinterpret_cast<PVOID*>(&identity)), STATUS_SUCCESS);
   ASSERT_NE(identity, nullptr);
@@ -108,7 +119,7 @@ TEST_F(StdUnknown, UnaggregatedObjectIsItsOwnOuterAndCountsReferences) {
 }
 
 TEST_F(StdUnknown, QueryInterfaceForIUnknownAlwaysReturnsTheSameIdentity) {
-  CTestCounter* counter = new CTestCounter(nullptr);
+  CTestCounter* counter = new (NonPagedPoolNx, kTestTag) CTestCounter(nullptr);
   counter->AddRef();
   PUNKNOWN first = nullptr;
   PUNKNOWN second = nullptr;
@@ -127,7 +138,7 @@ TEST_F(StdUnknown, QueryInterfaceForIUnknownAlwaysReturnsTheSameIdentity) {
 }
 
 TEST_F(StdUnknown, InterfaceMethodsDispatchThroughTheDeclaredVtable) {
-  CTestCounter* counter = new CTestCounter(nullptr);
+  CTestCounter* counter = new (NonPagedPoolNx, kTestTag) CTestCounter(nullptr);
   counter->AddRef();
   PTESTCOUNTER as_counter = nullptr;
   ASSERT_EQ(counter->QueryInterface(IID_ITestCounter, reinterpret_cast<PVOID*>(&as_counter)), STATUS_SUCCESS);
@@ -140,7 +151,7 @@ TEST_F(StdUnknown, InterfaceMethodsDispatchThroughTheDeclaredVtable) {
 }
 
 TEST_F(StdUnknown, UnknownInterfaceIsRefusedAndTheOutPointerCleared) {
-  CTestCounter* counter = new CTestCounter(nullptr);
+  CTestCounter* counter = new (NonPagedPoolNx, kTestTag) CTestCounter(nullptr);
   counter->AddRef();
   const GUID unknown_iid = {0x12345678, 0x9ABC, 0xDEF0, {1, 2, 3, 4, 5, 6, 7, 8}};
   PVOID out = counter;  // stale value that must be overwritten
@@ -156,7 +167,7 @@ TEST_F(StdUnknown, UnknownInterfaceIsRefusedAndTheOutPointerCleared) {
 
 TEST_F(StdUnknown, AggregatedObjectDelegatesIdentityAndCountToTheOuter) {
   TestOuter outer;
-  CTestCounter* inner = new CTestCounter(&outer);
+  CTestCounter* inner = new (NonPagedPoolNx, kTestTag) CTestCounter(&outer);
   outer.inner = inner;
   EXPECT_EQ(inner->GetOuterUnknown(), static_cast<PUNKNOWN>(&outer));
   // The outer holds the inner through its non-delegating unknown.
@@ -189,7 +200,7 @@ TEST_F(StdUnknown, AggregatedObjectDelegatesIdentityAndCountToTheOuter) {
 }
 
 TEST_F(StdUnknown, ConcurrentAddRefAndReleaseLoseNoCounts) {
-  CTestCounter* counter = new CTestCounter(nullptr);
+  CTestCounter* counter = new (NonPagedPoolNx, kTestTag) CTestCounter(nullptr);
   counter->AddRef();
   constexpr int kThreads = 4;
   constexpr int kIterations = 20000;
@@ -223,7 +234,7 @@ class CSelfReferencingDestructor : public CUnknown {
 };
 
 TEST_F(StdUnknown, ReferenceTakenDuringDestructionDoesNotDeleteTwice) {
-  CSelfReferencingDestructor* object = new CSelfReferencingDestructor(nullptr);
+  CSelfReferencingDestructor* object = new (NonPagedPoolNx, kTestTag) CSelfReferencingDestructor(nullptr);
   object->NonDelegatingAddRef();
   EXPECT_EQ(object->NonDelegatingRelease(), 0u);
   EXPECT_EQ(g_destroyed, 1);

@@ -97,6 +97,19 @@ TEST_F(DriverLoading, MalformedFilterDescriptorFailsPortInitAndTheStart) {
   EXPECT_EQ(world().live_miniports, 0);
 }
 
+TEST_F(DriverLoading, PortReferenceKeptPastUnloadIsAnObjectLeak) {
+  world().leak_port = true;
+  LoadedHarness h;
+  ASSERT_EQ(h.load(), STATUS_SUCCESS);
+  RecordViolations record;
+  h.driver().unload();
+  // The leaked port keeps its PortCommon and the IResourceList it AddRef'd at Init.
+  EXPECT_EQ(record.count(Rule::ObjectLeak), 1u);
+  EXPECT_EQ(world().live_ports, 1);
+  world().wave_port->Release();  // clean up after the "driver"
+  EXPECT_EQ(world().live_ports, 0);
+}
+
 TEST_F(DriverLoading, ModuleWithoutFileIsNameNotFound) {
   KernelSession session;
   std::unique_ptr<LoadedDriver> driver;

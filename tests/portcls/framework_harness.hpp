@@ -65,6 +65,7 @@ struct World {
   bool register_topology = true;
   bool use_pin_count = false;         // the wave miniport exposes IPinCount, capping render at 1
   bool bad_descriptor = false;        // the wave miniport returns PinSize 100 (not a multiple of 8)
+  bool leak_port = false;             // StartDevice keeps (never releases) its wave port reference
   IntersectionMode intersection = IntersectionMode::NotImplemented;
   std::vector<SeenRequest> seen;      // miniport property handler calls
   std::vector<std::string> power;     // "adapter D3", "miniport D3", ...
@@ -97,7 +98,7 @@ class FakePorts {
 // driver (a separate step so a test can start recording violations after the session is up).
 class LoadedHarness {
  public:
-  LoadedHarness();
+  explicit LoadedHarness(const wavert::host::KernelConfig& kernel = {});
   ~LoadedHarness();
   NTSTATUS load(const wavert::host::DriverConfig& config = {});
   wavert::host::LoadedDriver& driver() { return *driver_; }

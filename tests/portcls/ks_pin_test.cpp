@@ -35,7 +35,9 @@ class Pins : public ::testing::Test {
   NTSTATUS create(std::vector<std::byte> bytes, ks::Handle* pin = nullptr) {
     ks::Handle local;
     NTSTATUS s = ks::create_pin(filter_, bytes, pin != nullptr ? pin : &local);
-    if (pin == nullptr && NT_SUCCESS(s)) EXPECT_EQ(ks::close(local), STATUS_SUCCESS);
+    if (pin == nullptr && NT_SUCCESS(s)) {
+      EXPECT_EQ(ks::close(local), STATUS_SUCCESS);
+    }
     return s;
   }
   NTSTATUS create_with(const WaveSpec& spec) { return create(connect_bytes(kRenderPin, spec)); }

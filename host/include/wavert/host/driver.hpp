@@ -11,8 +11,8 @@
 // unload() (and the destructor): every KS handle still open is a Rule::HostContract report and is
 // closed; IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE (PortCls unregisters subdevices and
 // connections, detaches and deletes the FDO), the PDO is deleted, DriverUnload runs, the driver
-// object is freed. The verifier's leak checks then see whatever the driver left behind (at
-// KernelSession shutdown, or verify_nothing_left()).
+// object is freed. Port objects or IResourceLists the driver still holds then are a
+// Rule::ObjectLeak report; pool, MDL, timer and handle leaks are the KernelSession's checks.
 //
 // Needs a running KernelSession; load/unload run at PASSIVE_LEVEL on a logical thread.
 #pragma once
@@ -92,6 +92,8 @@ class LoadedDriver {
   PDEVICE_OBJECT fdo_ = nullptr;
   bool started_ = false;
   std::vector<PnpStep> steps_;
+  long ports_before_ = 0;           // port library objects alive before DriverEntry
+  long resource_lists_before_ = 0;
 };
 
 }  // namespace wavert::host
