@@ -7,6 +7,7 @@
 // as on Windows.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -78,6 +79,12 @@ class AdapterDevice {
   // The symbolic link of the subdevice `port` is registered as, under `category` (empty if none).
   std::string symbolic_link_of(PUNKNOWN port, const GUID& category) const;
 
+  // FriendlyName of each subdevice's interfaces, by UTF-8 reference string (from DriverConfig).
+  void set_friendly_names(std::map<std::string, std::string> names);
+  // A snapshot of the registered subdevices (ports AddRef'd in the copy's lifetime is NOT
+  // guaranteed: use only while the device cannot be removed, e.g. from the PnP/power path).
+  std::vector<Subdevice> subdevices() const;
+
   // PcRegisterAdapterPowerManagement / PcUnregisterAdapterPowerManagement.
   [[nodiscard]] NTSTATUS set_power_management(PADAPTERPOWERMANAGEMENT pm);
   [[nodiscard]] NTSTATUS clear_power_management();
@@ -99,7 +106,11 @@ class AdapterDevice {
   std::vector<Subdevice> subdevices_;
   std::vector<PhysicalConnection> connections_;
   PADAPTERPOWERMANAGEMENT power_management_ = nullptr;  // AddRef'd
-  PRESOURCELIST start_resources_ = nullptr;             // AddRef'd from IRP_MN_START_DEVICE to STOP
+  std::map<std::string, std::string> friendly_names_;
 };
+
+// UTF-16 (a driver's PWSTR / UNICODE_STRING) to UTF-8 and back; invalid sequences become U+FFFD.
+std::string utf16_to_utf8(std::u16string_view text);
+std::u16string utf8_to_utf16(std::string_view text);
 
 }  // namespace wavert::portcls

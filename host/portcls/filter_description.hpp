@@ -16,12 +16,22 @@
 
 namespace wavert::portcls {
 
+// The WDK's KSATTRIBUTE_LIST, as a driver's pin descriptor holds it: {Count, an array of Count
+// PKSATTRIBUTE}. ks.h does not declare KSATTRIBUTE_LIST yet; this host-side view reads the same
+// memory without claiming the WDK name (so ks.h can add it without a clash).
+struct KsAttributeListView {
+  ULONG Count;
+  const KSATTRIBUTE* const* Attributes;
+};
+static_assert(sizeof(KsAttributeListView) == 16 && offsetof(KsAttributeListView, Attributes) == 8,
+              "KSATTRIBUTE_LIST x64 layout");
+
 // One data range of a pin, with the attribute list that follows it when the range has
-// KSDATARANGE_ATTRIBUTES set (the next entry of KSPIN_DESCRIPTOR.DataRanges is then a
-// PKSMULTIPLE_ITEM of KSATTRIBUTEs, not a range).
+// KSDATARANGE_ATTRIBUTES set (KSDATARANGE: "the following KSDATARANGE is to be interpreted as an
+// attribute list", a KSATTRIBUTE_LIST, not a range).
 struct DataRangeView {
   const KSDATARANGE* range = nullptr;
-  const KSMULTIPLE_ITEM* attributes = nullptr;  // null: none
+  const KsAttributeListView* attributes = nullptr;  // null: none
 };
 
 struct PinView {
@@ -73,8 +83,11 @@ class FilterDescription {
   std::vector<const PCNODE_DESCRIPTOR*> nodes_;  // Nodes + id * NodeSize
 };
 
-// Attribute lists are KSMULTIPLE_ITEMs of KSATTRIBUTEs, each attribute 8-aligned and at least
-// sizeof(KSATTRIBUTE); false (with the reason in *why) when `list` is not that.
-bool attribute_list_is_well_formed(const KSMULTIPLE_ITEM* list, const char** why);
+// A serialized attribute list (after a client's KSDATAFORMAT, or in a DATARANGES reply) is a
+// KSMULTIPLE_ITEM {Size, Count} followed by Count KSATTRIBUTEs, each starting 8-aligned and at
+// least sizeof(KSATTRIBUTE) long, all inside Size. False (with the reason in *why) otherwise;
+// `available_bytes` bounds what may be read.
+bool serialized_attribute_list_is_well_formed(const KSMULTIPLE_ITEM* list, std::size_t available_bytes,
+                                              const char** why);
 
 }  // namespace wavert::portcls

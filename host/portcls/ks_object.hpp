@@ -140,14 +140,19 @@ class FilterObject final : public KsObject {
  private:
   explicit FilterObject(PortCommon& port);
   friend class PinInstanceReservation;
+  const PropertyTable& filter_properties();
+  void build_filter_properties();
+  [[nodiscard]] NTSTATUS data_intersection(PropertyRequest& request);
   // Counts one more instance unless a limit (filter, global, or IPinCount's adjustment) forbids;
   // STATUS_INSUFFICIENT_RESOURCES then (KS's status for "pin count exceeded").
   [[nodiscard]] NTSTATUS reserve_instance(ULONG pin_id);
   void release_instance(ULONG pin_id);
 
   PortCommon* port_;  // AddRef'd on the port's outer IUnknown for the filter's lifetime
-  mutable std::mutex counts_mutex_;  // leaf lock
+  mutable std::mutex counts_mutex_;  // leaf lock; taken before PortCommon's global counts lock
   std::vector<ULONG> current_instances_;  // guarded by counts_mutex_
+  std::once_flag table_once_;
+  PropertyTable table_;  // KSPROPSETID_Pin and _Topology, built on first use
 };
 
 }  // namespace wavert::portcls

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include <portcls.h>
 
@@ -51,6 +52,16 @@ class PortHooks {
   // whatever else it calls on the miniport. On failure it returns the status (the reservation
   // in args gives the instance back when args dies).
   [[nodiscard]] virtual NTSTATUS create_pin(PinCreateArgs&& args, std::shared_ptr<PinObject>* out) = 0;
+
+  // The interfaces a pin offers when its KSPIN_DESCRIPTOR lists none (KSPROPERTY_PIN_INTERFACES,
+  // pin-create matching). KS's default is {KSINTERFACESETID_Standard, STANDARD_STREAMING}; the
+  // WaveRT port answers STANDARD_LOOPED_STREAMING (waveRT-contract.md §2, KSAUDIO_POSITION).
+  virtual std::vector<KSPIN_INTERFACE> default_interfaces() const {
+    KSPIN_INTERFACE standard{};
+    standard.Set = KSINTERFACESETID_Standard;
+    standard.Id = KSINTERFACE_STANDARD_STREAMING;
+    return {standard};
+  }
 
   // Filter property sets the port answers itself, offered after KSPROPSETID_Pin/Topology and
   // before the miniport's tables. nullptr: none.
@@ -111,13 +122,17 @@ class PortCommon {
   // The miniport's IMiniport face (GetDescription, DataRangeIntersection) and its IUnknown
   // (PCPROPERTY_REQUEST.MajorTarget).
   PMINIPORT miniport() const { return miniport_; }
-  PUNKNOWN miniport_unknown() const { return reinterpret_cast<PUNKNOWN>(miniport_); }
+  PUNKNOWN miniport_unknown() const { return static_cast<PUNKNOWN>(miniport_); }
   const FilterDescription& description() const { return description_; }
   PPINCOUNT pin_count_interface() const { return pin_count_; }
   PRESOURCELIST resources() const { return resources_; }
   KernelMutex& device_lock() const;
   // DispatchSettings\UsePositionLock read at Init from the device's registry key.
   bool use_position_lock() const { return use_position_lock_; }
+
+  // Device power change (AdapterDevice::dispatch_power, DeviceLock held): the miniport's
+  // IPowerNotify::PowerChangeNotify if it has one, then PortHooks::power_changed.
+  void power_changed(DEVICE_POWER_STATE state);
 
   // Global (all filters of this port) instance counts per pin factory: GLOBALCINSTANCES.
   // Guarded by a leaf lock inside.
@@ -161,7 +176,6 @@ class PortClassRegistration {
 
  private:
   GUID clsid_;
-  PortFactory previous_;
 };
 
 // The factory PcNewPort would use for `clsid`, or nullptr.

@@ -86,8 +86,11 @@ struct PropertyItem {
   const GUID* set = nullptr;
   ULONG id = 0;
   ULONG verbs = 0;                      // KSPROPERTY_TYPE_GET and/or _SET this item answers
-  ULONG min_input_bytes = sizeof(KSPROPERTY);  // e.g. sizeof(KSP_PIN); shorter: STATUS_INVALID_PARAMETER... see docs/host-portcls.md
-  ULONG min_set_value_bytes = 0;        // a SET's value must carry at least this many bytes
+  // The input must hold at least this many bytes (e.g. sizeof(KSP_PIN)), and a SET's value at
+  // least min_set_value_bytes; shorter is STATUS_BUFFER_TOO_SMALL, as ks.sys checks MinProperty
+  // and MinData.
+  ULONG min_input_bytes = sizeof(KSPROPERTY);
+  ULONG min_set_value_bytes = 0;
   LockPolicy lock = LockPolicy::Device; // what the dispatcher holds while the handler runs
   std::function<NTSTATUS(PropertyRequest&)> handler;
 };
@@ -131,9 +134,9 @@ enum class Offer {
                                               PUNKNOWN major_target, PUNKNOWN minor_target, ULONG node,
                                               KernelMutex& device_lock, NTSTATUS* status);
 
-// The answer to BASICSUPPORT when the item does not handle it: a ULONG of access flags for a
-// 4-byte buffer, a KSPROPERTY_DESCRIPTION (no member lists, KSPROPTYPESETID_General) for a larger
-// one, size-query rules otherwise.
+// The answer to BASICSUPPORT when the item does not handle it (ks.sys's default): a ULONG of access
+// flags for a 4-byte buffer, a KSPROPERTY_DESCRIPTION (no member lists, PropTypeSet GUID_NULL)
+// for one of at least sizeof(KSPROPERTY_DESCRIPTION), STATUS_BUFFER_TOO_SMALL for anything else.
 [[nodiscard]] NTSTATUS default_basic_support(PropertyRequest& request, ULONG access_flags);
 
 // The status when no source knew the request: STATUS_NOT_FOUND for an id missing from a known

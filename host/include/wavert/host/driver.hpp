@@ -87,6 +87,7 @@ class LoadedDriver {
   DriverConfig config_;
   void* module_ = nullptr;  // dlopen handle, or null
   PDRIVER_OBJECT driver_ = nullptr;
+  PDRIVER_OBJECT bus_ = nullptr;  // the host's root bus driver, owner of the PDO
   PDEVICE_OBJECT pdo_ = nullptr;
   PDEVICE_OBJECT fdo_ = nullptr;
   bool started_ = false;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "wavert/nt/status.h"
 #include "wavert/nt/types.h"
 
 namespace wavert::host::ks {
