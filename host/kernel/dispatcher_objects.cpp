@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "dispatcher_internal.hpp"
+#include "ob_events_internal.hpp"
 
 namespace wavert::host::detail {
 
@@ -332,9 +333,13 @@ VOID KeInitializeEvent(PRKEVENT Event, EVENT_TYPE Type, BOOLEAN State, WAVERT_CA
 
 LONG KeSetEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait, WAVERT_CALL_SITE CallSite) {
   if (!check_max_irql(DISPATCH_LEVEL, "KeSetEvent", CallSite) || !check_header(Event, "KeSetEvent", CallSite)) return 0;
-  Lock lock(g_dispatcher.mutex);
-  const LONG previous = Event->Header.SignalState;
-  signal_event_locked(Event);
+  LONG previous;
+  {
+    Lock lock(g_dispatcher.mutex);
+    previous = Event->Header.SignalState;
+    signal_event_locked(Event);
+  }
+  event_signalled(Event);  // EventSignalWatch (events.hpp): outside the dispatcher lock
   return previous;
 }
 
@@ -359,10 +364,14 @@ LONG KeReadStateEvent(PRKEVENT Event, WAVERT_CALL_SITE CallSite) {
 
 LONG KePulseEvent(PRKEVENT Event, KPRIORITY Increment, BOOLEAN Wait, WAVERT_CALL_SITE CallSite) {
   if (!check_max_irql(DISPATCH_LEVEL, "KePulseEvent", CallSite) || !check_header(Event, "KePulseEvent", CallSite)) return 0;
-  Lock lock(g_dispatcher.mutex);
-  const LONG previous = Event->Header.SignalState;
-  signal_event_locked(Event);
-  Event->Header.SignalState = 0;
+  LONG previous;
+  {
+    Lock lock(g_dispatcher.mutex);
+    previous = Event->Header.SignalState;
+    signal_event_locked(Event);
+    Event->Header.SignalState = 0;
+  }
+  event_signalled(Event);  // EventSignalWatch (events.hpp): outside the dispatcher lock
   return previous;
 }
 

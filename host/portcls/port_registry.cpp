@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "port.hpp"
+#include "port_wavert.hpp"
 
 namespace wavert::portcls {
 namespace {
@@ -17,7 +18,9 @@ struct PortClass {
 
 // Ports built into the host. (The WaveRT and Topology ports add themselves here.)
 const std::vector<PortClass>& builtin_port_classes() {
-  static const std::vector<PortClass> table = {};
+  static const std::vector<PortClass> table = {
+      {CLSID_PortWaveRT, create_wavert_port},
+  };
   return table;
 }
 
