@@ -58,7 +58,7 @@ struct Stream::Impl {
   std::uint64_t device_frames = 0;   // played (render) / recorded (capture)
   std::uint64_t client_frames = 0;   // written (render) / read (capture)
   std::uint64_t last_offset_bytes = 0;
-  std::uint64_t last_position_qpc = 0;
+  std::uint64_t last_position_qpc = 0;  // when last_offset_bytes was read (set at start())
   Glitches glitches;
 
   // Packet mode.
@@ -108,7 +108,7 @@ struct Stream::Impl {
     if (Status s = read_offset(&offset); !s) return s;
     const std::uint64_t now_qpc = wavert::host::qpc_now();
     std::uint64_t delta_bytes = (offset + buffer_bytes - last_offset_bytes) % buffer_bytes;
-    if (state == StreamState::Running && last_position_qpc != 0) {
+    if (state == StreamState::Running) {
       // Whole laps the offset cannot show: how many bytes the elapsed time would have moved, less
       // the visible distance, in buffers, rounded to nearest (the device clock is a few ppm off
       // the host's, far less than half a buffer over any gap a client survives).
@@ -129,7 +129,6 @@ struct Stream::Impl {
   void reset_counters() {
     device_frames = client_frames = 0;
     last_offset_bytes = 0;
-    last_position_qpc = 0;
     next_packet = 0;
   }
 

@@ -71,6 +71,7 @@ class ClockedStream : public IMiniportWaveRTStreamNotification,
     KeCancelTimer(&timer_);
     KeFlushQueuedDpcs();
     FreeBuffer();
+    FreeRegister();
     port_stream_->Release();
     __atomic_sub_fetch(&g_streams_alive, 1, __ATOMIC_SEQ_CST);
   }
@@ -107,8 +108,7 @@ class ClockedStream : public IMiniportWaveRTStreamNotification,
       if (frames / period != position_frames_ / period) *signal = true;
     }
     position_frames_ = frames;
-    __atomic_store_n(&position_register_, static_cast<ULONG>((frames % buffer_frames_) * frame_bytes_),
-                     __ATOMIC_RELEASE);
+    PublishRegister(static_cast<ULONG>((frames % buffer_frames_) * frame_bytes_));
   }
 
   void Burst() {
@@ -125,6 +125,18 @@ class ClockedStream : public IMiniportWaveRTStreamNotification,
       std::lock_guard<std::mutex> guard(g_observe_mutex);
       g_notifications += events;
     }
+  }
+
+  void PublishRegister(ULONG offset) {
+    if (register_ != nullptr) __atomic_store_n(register_, offset, __ATOMIC_RELEASE);
+  }
+
+  void FreeRegister() {
+    if (register_mdl_ == nullptr) return;
+    port_stream_->UnmapAllocatedPages(const_cast<ULONG*>(register_), register_mdl_);
+    port_stream_->FreePagesFromMdl(register_mdl_);
+    register_mdl_ = nullptr;
+    register_ = nullptr;
   }
 
   void FreeBuffer() {
@@ -188,8 +200,10 @@ class ClockedStream : public IMiniportWaveRTStreamNotification,
   std::byte* buffer_ = nullptr;
   ULONG buffer_frames_ = 0;
   ULONG notification_count_ = 0;
-  // The "LPIB": byte offset of the last burst; read by the client through the mapping.
-  alignas(8) ULONG position_register_ = 0;
+  // The "LPIB": byte offset of the last burst, in a page of its own from IPortWaveRTStream (device
+  // memory the port can map for the client). Allocated by GetPositionRegister.
+  PMDL register_mdl_ = nullptr;
+  volatile ULONG* register_ = nullptr;
 };
 
 NTSTATUS ClockedStream::NonDelegatingQueryInterface(REFIID iid, PVOID* out) {
@@ -225,7 +239,7 @@ NTSTATUS ClockedStream::SetState(KSSTATE state) {
   if (state == KSSTATE_STOP) {
     base_frames_ = position_frames_ = 0;
     packets_written_ = next_read_packet_ = 0;
-    __atomic_store_n(&position_register_, 0u, __ATOMIC_RELEASE);
+    PublishRegister(0);
   }
   const bool run = state == KSSTATE_RUN;
   state_ = state;
@@ -264,7 +278,24 @@ VOID ClockedStream::GetHWLatency(KSRTAUDIO_HWLATENCY* latency) {
 
 NTSTATUS ClockedStream::GetPositionRegister(KSRTAUDIO_HWREGISTER* reg) {
   if (!options_.position_register) return STATUS_NOT_SUPPORTED;
-  reg->Register = &position_register_;
+  if (register_mdl_ == nullptr) {
+    PHYSICAL_ADDRESS high;
+    high.QuadPart = -1;
+    PMDL m = port_stream_->AllocatePagesForMdl(high, PAGE_SIZE);
+    if (m == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
+    void* va = port_stream_->MapAllocatedPages(m, MmNonCached);
+    if (va == nullptr) {
+      port_stream_->FreePagesFromMdl(m);
+      return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    KIRQL irql;
+    KeAcquireSpinLock(&lock_, &irql);
+    register_mdl_ = m;
+    register_ = static_cast<volatile ULONG*>(va);
+    PublishRegister(buffer_frames_ == 0 ? 0 : static_cast<ULONG>((position_frames_ % buffer_frames_) * frame_bytes_));
+    KeReleaseSpinLock(&lock_, irql);
+  }
+  reg->Register = const_cast<ULONG*>(register_);
   reg->Width = 32;
   reg->Numerator = 0;
   reg->Denominator = 0;
