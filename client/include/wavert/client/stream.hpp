@@ -126,7 +126,8 @@ class RenderStream : public Stream {
   // Writes all of `interleaved`, waiting for room; starts the stream when the buffer is first full
   // and it was not started. Packet mode pads the last packet with silence.
   Status write_all(std::span<const std::byte> interleaved);
-  // Waits until everything written has been played (and a period of silence follows it).
+  // Feeds silence while the tail plays, waits until everything written has been played, then
+  // stops the stream (the position resets; the stream stays open).
   Status drain();
   template <class Sample>
   Status write_all(std::span<const Sample> samples) {
