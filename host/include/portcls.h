@@ -3,7 +3,7 @@
 //
 // What a driver sees here is the WDK's contract, not the host's implementation:
 //   * COM interfaces between port and miniport, in the WDK's vtable slot order (every method is
-//     pinned by tests/kernel/portcls_header_test.cpp). IUnknown's QueryInterface returns NTSTATUS.
+//     pinned by tests/portcls/vtable_test.cpp). IUnknown's QueryInterface returns NTSTATUS.
 //   * The descriptor structures a miniport hands to the port (PCFILTER_DESCRIPTOR and what it points
 //     to), with the Windows x64 layout, because drivers fill them with positional initializers.
 //   * The Pc* functions an adapter driver calls (PcInitializeAdapterDriver, PcNewPort, ...).
@@ -14,8 +14,9 @@
 //
 // Types owned by other WDK headers that are not in the host's yet: wdm-level ones are declared in
 // wavert/portcls/wdm_gaps.h, ks-level ones in wavert/portcls/ks_gaps.h; types only passed by
-// pointer are named through their WDK structure tags (struct _DEVICE_OBJECT*), which are the very
-// types PDEVICE_OBJECT and friends name once io.h defines them.
+// pointer (DEVICE_CAPABILITIES, CM_RESOURCE_LIST, KSEVENT_ENTRY) are named through their WDK
+// structure tags (struct _DEVICE_CAPABILITIES*), which are the very types the P-typedefs will name
+// once their owners define them.
 #pragma once
 
 #include <wdm.h>
@@ -33,12 +34,8 @@
 #define PORTCLASSAPI EXTERN_C
 #endif
 
-// Pointer-only types from wdm.h (I/O manager, configuration manager) and ks.h, named by their WDK
-// tags; see the header comment.
-struct _IRP;
-struct _DEVICE_OBJECT;
-struct _DRIVER_OBJECT;
-struct _OBJECT_ATTRIBUTES;
+// Pointer-only types from wdm.h and ks.h that the host headers do not define yet, named by their
+// WDK structure tags; see the header comment.
 struct _DEVICE_CAPABILITIES;
 struct _CM_RESOURCE_LIST;
 struct _CM_PARTIAL_RESOURCE_DESCRIPTOR;
@@ -46,8 +43,9 @@ struct _KSEVENT_ENTRY;
 
 #define _100NS_UNITS_PER_SECOND 10000000L
 
-// PcAddAdapterDevice's DeviceExtensionSize: zero for the default, or at least this many bytes, of
-// which PortCls owns the first PORT_CLASS_DEVICE_EXTENSION_SIZE.
+// The default device-extension size PcAddAdapterDevice allocates; a DeviceExtensionSize between 1
+// and this is illegal. The adapter owns everything past it and, inside it, ULONG_PTR elements 4..7
+// (bytes 32..63 on 64-bit): PortCls must not keep state there (PcAddAdapterDevice remarks).
 #define PORT_CLASS_DEVICE_EXTENSION_SIZE (64 * sizeof(ULONG_PTR))
 
 // ==== Interface and class identifiers ============================================================
@@ -158,7 +156,7 @@ struct _PCPROPERTY_REQUEST {
   PVOID Instance;
   ULONG ValueSize;
   PVOID Value;
-  struct _IRP* Irp;
+  PIRP Irp;
 };
 
 struct _PCMETHOD_REQUEST {
@@ -182,7 +180,7 @@ struct _PCEVENT_REQUEST {
   const PCEVENT_ITEM* EventItem;
   struct _KSEVENT_ENTRY* EventEntry;  // PKSEVENT_ENTRY (ks.h)
   ULONG Verb;                         // PCEVENT_VERB_*
-  struct _IRP* Irp;
+  PIRP Irp;
 };
 
 // Any item pointer may be NULL with its count zero. Item sizes may exceed the PortCls item
@@ -334,7 +332,7 @@ enum {
 // ---- IPort, IPortTopology, IPortWaveRT -----------------------------------------------------------
 
 #define DEFINE_ABSTRACT_PORT()                                                                            \
-  STDMETHOD_(NTSTATUS, Init)(THIS_ _In_ struct _DEVICE_OBJECT * DeviceObject, _In_opt_ struct _IRP * Irp,   \
+  STDMETHOD_(NTSTATUS, Init)(THIS_ _In_ PDEVICE_OBJECT DeviceObject, _In_opt_ PIRP Irp,   \
                              _In_ PUNKNOWN UnknownMiniport, _In_opt_ PUNKNOWN UnknownAdapter,              \
                              _In_ PRESOURCELIST ResourceList) PURE;                                        \
   STDMETHOD_(NTSTATUS, GetDeviceProperty)(THIS_ _In_ DEVICE_REGISTRY_PROPERTY DeviceProperty,              \
@@ -343,7 +341,7 @@ enum {
   STDMETHOD_(NTSTATUS, NewRegistryKey)(THIS_ _Out_ PREGISTRYKEY * OutRegistryKey,                          \
                                        _In_opt_ PUNKNOWN OuterUnknown, _In_ ULONG RegistryKeyType,         \
                                        _In_ ACCESS_MASK DesiredAccess,                                     \
-                                       _In_opt_ struct _OBJECT_ATTRIBUTES * ObjectAttributes,              \
+                                       _In_opt_ POBJECT_ATTRIBUTES ObjectAttributes,              \
                                        _In_opt_ ULONG CreateOptions, _Out_opt_ PULONG Disposition) PURE;
 
 #undef INTERFACE
@@ -633,7 +631,7 @@ DECLARE_INTERFACE_(IPortEvents, IUnknown) {
 #undef INTERFACE
 typedef IPortEvents* PPORTEVENTS;
 
-// Implemented by PortCls (QueryInterface on a port); GetVersion returns a kVersion* value.
+// Implemented by PortCls; GetVersion returns a kVersion* value (that enum is not declared here).
 #define INTERFACE IPortClsVersion
 DECLARE_INTERFACE_(IPortClsVersion, IUnknown) {
   DEFINE_ABSTRACT_UNKNOWN()
@@ -647,7 +645,7 @@ typedef IPortClsVersion* PPORTCLSVERSION;
 #define INTERFACE IUnregisterSubdevice
 DECLARE_INTERFACE_(IUnregisterSubdevice, IUnknown) {
   DEFINE_ABSTRACT_UNKNOWN()
-  STDMETHOD_(NTSTATUS, UnregisterSubdevice)(THIS_ _In_ struct _DEVICE_OBJECT * DeviceObject,
+  STDMETHOD_(NTSTATUS, UnregisterSubdevice)(THIS_ _In_ PDEVICE_OBJECT DeviceObject,
                                             _In_ PUNKNOWN Unknown) PURE;
 };
 #undef INTERFACE
@@ -656,13 +654,13 @@ typedef IUnregisterSubdevice* PUNREGISTERSUBDEVICE;
 #define INTERFACE IUnregisterPhysicalConnection
 DECLARE_INTERFACE_(IUnregisterPhysicalConnection, IUnknown) {
   DEFINE_ABSTRACT_UNKNOWN()
-  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnection)(THIS_ _In_ struct _DEVICE_OBJECT * DeviceObject,
+  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnection)(THIS_ _In_ PDEVICE_OBJECT DeviceObject,
                                                      _In_ PUNKNOWN FromUnknown, _In_ ULONG FromPin,
                                                      _In_ PUNKNOWN ToUnknown, _In_ ULONG ToPin) PURE;
-  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnectionToExternal)(THIS_ _In_ struct _DEVICE_OBJECT * DeviceObject,
+  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnectionToExternal)(THIS_ _In_ PDEVICE_OBJECT DeviceObject,
                                                                _In_ PUNKNOWN FromUnknown, _In_ ULONG FromPin,
                                                                _In_ PUNICODE_STRING ToString, _In_ ULONG ToPin) PURE;
-  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnectionFromExternal)(THIS_ _In_ struct _DEVICE_OBJECT * DeviceObject,
+  STDMETHOD_(NTSTATUS, UnregisterPhysicalConnectionFromExternal)(THIS_ _In_ PDEVICE_OBJECT DeviceObject,
                                                                  _In_ PUNICODE_STRING FromString, _In_ ULONG FromPin,
                                                                  _In_ PUNKNOWN ToUnknown, _In_ ULONG ToPin) PURE;
 };
@@ -673,40 +671,41 @@ typedef IUnregisterPhysicalConnection* PUNREGISTERPHYSICALCONNECTION;
 // Declarations only here; host/portcls implements them. IRQL: all PASSIVE_LEVEL.
 
 // The adapter's start routine, called by PortCls on IRP_MN_START_DEVICE with the assigned resources.
-typedef NTSTATUS (*PCPFNSTARTDEVICE)(_In_ struct _DEVICE_OBJECT* DeviceObject, _In_ struct _IRP* Irp,
+typedef NTSTATUS (*PCPFNSTARTDEVICE)(_In_ PDEVICE_OBJECT DeviceObject, _In_ PIRP Irp,
                                      _In_ PRESOURCELIST ResourceList);
 
 // Called from DriverEntry: installs PortCls's dispatch routines and the adapter's AddDevice.
-// AddDevice has the type PDRIVER_ADD_DEVICE (wdm.h), spelled here through the structure tags.
 PORTCLASSAPI NTSTATUS NTAPI PcInitializeAdapterDriver(
-    _In_ struct _DRIVER_OBJECT* DriverObject, _In_ PUNICODE_STRING RegistryPathName,
-    _In_ NTSTATUS (*AddDevice)(struct _DRIVER_OBJECT* DriverObject, struct _DEVICE_OBJECT* PhysicalDeviceObject));
+    _In_ PDRIVER_OBJECT DriverObject, _In_ PUNICODE_STRING RegistryPathName,
+    _In_ PDRIVER_ADD_DEVICE AddDevice);
 
 // Called from AddDevice. MaxObjects bounds the subdevices the adapter will register;
 // DeviceExtensionSize is 0 or at least PORT_CLASS_DEVICE_EXTENSION_SIZE.
-PORTCLASSAPI NTSTATUS NTAPI PcAddAdapterDevice(_In_ struct _DRIVER_OBJECT* DriverObject,
-                                               _In_ struct _DEVICE_OBJECT* PhysicalDeviceObject,
+PORTCLASSAPI NTSTATUS NTAPI PcAddAdapterDevice(_In_ PDRIVER_OBJECT DriverObject,
+                                               _In_ PDEVICE_OBJECT PhysicalDeviceObject,
                                                _In_ PCPFNSTARTDEVICE StartDevice, _In_ ULONG MaxObjects,
                                                _In_ ULONG DeviceExtensionSize);
 
-PORTCLASSAPI NTSTATUS NTAPI PcDispatchIrp(_In_ struct _DEVICE_OBJECT* DeviceObject, _In_ struct _IRP* Irp);
+PORTCLASSAPI NTSTATUS NTAPI PcDispatchIrp(_In_ PDEVICE_OBJECT DeviceObject, _In_ PIRP Irp);
 
 // CLSID_PortWaveRT, CLSID_PortTopology, ...
 PORTCLASSAPI NTSTATUS NTAPI PcNewPort(_Out_ PPORT* OutPort, _In_ REFCLSID ClassId);
 // System-supplied miniports (FM synth, UART).
 PORTCLASSAPI NTSTATUS NTAPI PcNewMiniport(_Out_ PMINIPORT* OutMiniPort, _In_ REFCLSID ClassId);
 
-// Name becomes the reference string of the subdevice's device interfaces ("Wave", "Topology").
-PORTCLASSAPI NTSTATUS NTAPI PcRegisterSubdevice(_In_ struct _DEVICE_OBJECT* DeviceObject, _In_ PWSTR Name,
+// Name: a short name, unique among the device's subdevices, appended to the reference string of
+// the subdevice's device interfaces; the buffer must stay valid for the device object's lifetime.
+// Unknown: the IPort of the port bound to the subdevice.
+PORTCLASSAPI NTSTATUS NTAPI PcRegisterSubdevice(_In_ PDEVICE_OBJECT DeviceObject, _In_ PWSTR Name,
                                                 _In_ PUNKNOWN Unknown);
 
-PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnection(_In_ struct _DEVICE_OBJECT* DeviceObject,
+PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnection(_In_ PDEVICE_OBJECT DeviceObject,
                                                          _In_ PUNKNOWN FromUnknown, _In_ ULONG FromPin,
                                                          _In_ PUNKNOWN ToUnknown, _In_ ULONG ToPin);
-PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnectionToExternal(_In_ struct _DEVICE_OBJECT* DeviceObject,
+PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnectionToExternal(_In_ PDEVICE_OBJECT DeviceObject,
                                                                    _In_ PUNKNOWN FromUnknown, _In_ ULONG FromPin,
                                                                    _In_ PUNICODE_STRING ToString, _In_ ULONG ToPin);
-PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnectionFromExternal(_In_ struct _DEVICE_OBJECT* DeviceObject,
+PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnectionFromExternal(_In_ PDEVICE_OBJECT DeviceObject,
                                                                      _In_ PUNICODE_STRING FromString,
                                                                      _In_ ULONG FromPin, _In_ PUNKNOWN ToUnknown,
                                                                      _In_ ULONG ToPin);
@@ -714,7 +713,7 @@ PORTCLASSAPI NTSTATUS NTAPI PcRegisterPhysicalConnectionFromExternal(_In_ struct
 // pvContext1 is the adapter's functional device object, typed PVOID in the WDK.
 PORTCLASSAPI NTSTATUS NTAPI PcRegisterAdapterPowerManagement(_In_ PUNKNOWN Unknown, _In_ PVOID pvContext1);
 // Windows 7 and later; only after a successful PcRegisterAdapterPowerManagement.
-PORTCLASSAPI NTSTATUS NTAPI PcUnregisterAdapterPowerManagement(_In_ struct _DEVICE_OBJECT* pDeviceObject);
+PORTCLASSAPI NTSTATUS NTAPI PcUnregisterAdapterPowerManagement(_In_ PDEVICE_OBJECT pDeviceObject);
 
 PORTCLASSAPI NTSTATUS NTAPI PcNewResourceList(_Out_ PRESOURCELIST* OutResourceList, _In_opt_ PUNKNOWN OuterUnknown,
                                               _In_ POOL_TYPE PoolType,
@@ -727,7 +726,7 @@ PORTCLASSAPI NTSTATUS NTAPI PcNewResourceSublist(_Out_ PRESOURCELIST* OutResourc
 PORTCLASSAPI NTSTATUS NTAPI PcNewRegistryKey(_Out_ PREGISTRYKEY* OutRegistryKey, _In_opt_ PUNKNOWN OuterUnknown,
                                              _In_ ULONG RegistryKeyType, _In_ ACCESS_MASK DesiredAccess,
                                              _In_opt_ PVOID DeviceObject, _In_opt_ PVOID SubDevice,
-                                             _In_opt_ struct _OBJECT_ATTRIBUTES* ObjectAttributes,
+                                             _In_opt_ POBJECT_ATTRIBUTES ObjectAttributes,
                                              _In_opt_ ULONG CreateOptions, _Out_opt_ PULONG Disposition);
 
 PORTCLASSAPI NTSTATUS NTAPI PcGetDeviceProperty(_In_ PVOID DeviceObject, _In_ DEVICE_REGISTRY_PROPERTY DeviceProperty,

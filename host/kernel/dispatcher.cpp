@@ -7,7 +7,6 @@
 #include <unordered_map>
 
 #include "dispatcher_internal.hpp"
-#include "wavert/host/faults.hpp"
 
 namespace wavert::host::detail {
 

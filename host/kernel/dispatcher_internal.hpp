@@ -106,7 +106,7 @@ struct Dispatcher {
   std::mutex mutex;
   bool booted = false;
   ClockKind kind = ClockKind::Simulated;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 1;  // kept for future tie-breaks: today ties go first-set, first-fired
   std::atomic<std::uint64_t> sim_now_100ns{0};
   std::uint64_t sim_start_uptime_100ns = 0;
   std::uint64_t sequence = 0;

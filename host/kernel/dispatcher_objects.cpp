@@ -528,6 +528,31 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable, PLA
 
 PKTHREAD KeGetCurrentThread(void) { return reinterpret_cast<PKTHREAD>(self_thread()); }
 
+}  // extern "C"
+
+namespace {
+thread_local int t_critical_region_depth = 0;
+}
+
+extern "C" {
+
+VOID KeEnterCriticalRegion(WAVERT_CALL_SITE CallSite) {
+  if (current_irql() > APC_LEVEL) {
+    verifier_report(Rule::IrqlTooHigh, CallSite, "KeEnterCriticalRegion at IRQL %u; the limit is APC_LEVEL (1)",
+                    unsigned{current_irql()});
+  }
+  ++t_critical_region_depth;
+}
+
+VOID KeLeaveCriticalRegion(WAVERT_CALL_SITE CallSite) {
+  if (t_critical_region_depth == 0) {
+    verifier_report(Rule::BadArgument, CallSite,
+                    "KeLeaveCriticalRegion without a matching KeEnterCriticalRegion on this thread");
+    return;
+  }
+  --t_critical_region_depth;
+}
+
 // ----- Fast mutexes --------------------------------------------------------------------------
 
 VOID ExInitializeFastMutex(PFAST_MUTEX FastMutex, WAVERT_CALL_SITE CallSite) {
@@ -742,6 +767,10 @@ VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime) {
 }
 
 ULONG KeQueryTimeIncrement(void) { return 10'000; }
+
+VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount) {
+  CurrentCount->QuadPart = static_cast<LONGLONG>(interrupt_time_100ns() / KeQueryTimeIncrement());
+}
 
 VOID KeStallExecutionProcessor(ULONG MicroSeconds, WAVERT_CALL_SITE CallSite) {
   if (g_dispatcher.kind == ClockKind::Simulated) {

@@ -1,6 +1,5 @@
 // The kernel's registry routines over the host store: Zw* key handles, IoOpen*RegistryKey and
 // the Rtl*Registry* helpers. Behaviour and every status for bad input: docs/registry.md.
-#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -9,6 +8,7 @@
 #include "rtl_utf.hpp"
 #include "subsystems.hpp"
 #include "wavert/host/verifier.hpp"
+#include "wavert/nt/ex.h"
 #include "wavert/nt/io.h"
 #include "wavert/nt/irql.h"
 
@@ -279,8 +279,8 @@ NTSTATUS store_direct(const RTL_QUERY_REGISTRY_TABLE& entry, ULONG type, const s
     auto* target = static_cast<PUNICODE_STRING>(entry.EntryContext);
     if (data.size() > MAXUSHORT) return STATUS_BUFFER_TOO_SMALL;
     if (target->Buffer == nullptr) {
-      // Freed by the driver with RtlFreeUnicodeString.
-      target->Buffer = static_cast<PWCH>(std::malloc(data.size()));
+      // Paged pool, as Windows allocates it; the driver frees it with RtlFreeUnicodeString.
+      target->Buffer = static_cast<PWCH>(ExAllocatePool2(POOL_FLAG_PAGED, data.size(), WAVERT_RTL_STRING_TAG, site));
       if (target->Buffer == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
       target->MaximumLength = USHORT(data.size());
     } else if (data.size() > target->MaximumLength) {

@@ -2,7 +2,8 @@
 // functions assume a 32-bit wchar_t (see rtl.h).
 #include "wavert/nt/rtl.h"
 
-#include <cstdlib>
+#include "wavert/nt/ex.h"
+
 #include <cstring>
 
 namespace {
@@ -227,9 +228,9 @@ NTSTATUS RtlInt64ToUnicodeString(ULONGLONG Value, ULONG Base, PUNICODE_STRING St
   return integer_to_string<ULONGLONG>(Value, Base, String);
 }
 
-VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString) {
+VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString, WAVERT_CALL_SITE CallSite) {
   if (UnicodeString == nullptr) return;
-  std::free(UnicodeString->Buffer);
+  if (UnicodeString->Buffer != nullptr) ExFreePoolWithTag(UnicodeString->Buffer, WAVERT_RTL_STRING_TAG, CallSite);
   UnicodeString->Buffer = nullptr;
   UnicodeString->Length = UnicodeString->MaximumLength = 0;
 }

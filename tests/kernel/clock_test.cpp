@@ -31,6 +31,22 @@ TEST_P(Clock, PerformanceCounterRunsAtTenMegahertzFromTheOneClock) {
   EXPECT_EQ(KeQueryTimeIncrement(), 10'000u);
 }
 
+TEST_P(Clock, TickCountIsInterruptTimeInClockTicks) {
+  LARGE_INTEGER ticks;
+  KeQueryTickCount(&ticks);
+  const std::uint64_t interrupt = KeQueryInterruptTime();
+  EXPECT_LE(static_cast<std::uint64_t>(ticks.QuadPart), interrupt / KeQueryTimeIncrement());
+  EXPECT_GE(static_cast<std::uint64_t>(ticks.QuadPart) + 1000, interrupt / KeQueryTimeIncrement());
+}
+
+TEST_P(Clock, CriticalRegionsMustPairUp) {
+  KeEnterCriticalRegion();
+  KeLeaveCriticalRegion();
+  RecordViolations record;
+  KeLeaveCriticalRegion();
+  EXPECT_EQ(record.count(Rule::BadArgument), 1u);
+}
+
 TEST_P(Clock, SystemTimeCountsFrom1601) {
   LARGE_INTEGER system;
   KeQuerySystemTimePrecise(&system);

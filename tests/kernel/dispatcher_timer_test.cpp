@@ -208,6 +208,55 @@ TEST_P(Dpcs, UninitializedDpcIsReported) {
   EXPECT_EQ(record.count(Rule::InvalidObject), 1u);
 }
 
+TEST_P(Dpcs, RunOneAtATimeLikeOneProcessorsQueue) {
+  // Two periodic timers whose DPCs spin for a while: their routines must never overlap.
+  static std::atomic<int> inside;
+  static std::atomic<int> overlaps;
+  static std::atomic<int> runs;
+  inside = 0;
+  overlaps = 0;
+  runs = 0;
+  auto body = [](PKDPC, PVOID, PVOID, PVOID) {
+    if (inside.fetch_add(1) != 0) ++overlaps;
+    KeStallExecutionProcessor(100);
+    inside.fetch_sub(1);
+    ++runs;
+  };
+  KTIMER a, b;
+  KDPC da, db;
+  KeInitializeTimer(&a);
+  KeInitializeTimer(&b);
+  KeInitializeDpc(&da, body, nullptr);
+  KeInitializeDpc(&db, body, nullptr);
+  KeSetTimerEx(&a, relative_ms(1), 1, &da);
+  KeSetTimerEx(&b, relative_ms(1), 1, &db);
+  EXPECT_TRUE(run_until([] { return runs.load() >= 20; }, 5s));
+  KeCancelTimer(&a);
+  KeCancelTimer(&b);
+  KeFlushQueuedDpcs();
+  EXPECT_EQ(overlaps.load(), 0);
+}
+
+TEST_F(SimClock, DpcQueuedAtPassiveLevelRunsBeforeTheInsertReturns) {
+  // One simulated processor: a DPC requested below DISPATCH_LEVEL interrupts at once.
+  KDPC dpc;
+  DpcLog log;
+  KeInitializeDpc(&dpc, LoggingDpc, &log);
+  EXPECT_TRUE(KeInsertQueueDpc(&dpc, nullptr, nullptr));
+  EXPECT_EQ(log.runs.load(), 1);
+  EXPECT_EQ(log.wrong_irql.load(), 0);
+  EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+  // Queued under a spin lock, it runs when the lock's release drops below DISPATCH_LEVEL.
+  KSPIN_LOCK lock;
+  KeInitializeSpinLock(&lock);
+  KIRQL old;
+  KeAcquireSpinLock(&lock, &old);
+  EXPECT_TRUE(KeInsertQueueDpc(&dpc, nullptr, nullptr));
+  EXPECT_EQ(log.runs.load(), 1);
+  KeReleaseSpinLock(&lock, old);
+  EXPECT_EQ(log.runs.load(), 2);
+}
+
 // ----- Verifier: timers freed while set, leaks at shutdown ------------------------------------
 
 class TimerRules : public BothClocks {};

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "wavert/host/faults.hpp"
 #include "wavert/host/io_objects.hpp"
 #include "wavert/host/kernel.hpp"
 #include "wavert/host/registry.hpp"
@@ -529,6 +530,37 @@ TEST_F(RtlQuery, DirectStringWithANullBufferIsAllocated) {
   EXPECT_EQ(name.MaximumLength, 16);
   RtlFreeUnicodeString(&name);
   EXPECT_EQ(name.Buffer, nullptr);
+}
+
+TEST_F(RtlQuery, DirectStringAllocationFailureIsInsufficientResources) {
+  UNICODE_STRING name{};
+  RTL_QUERY_REGISTRY_TABLE table[2] = {};
+  table[0].Flags = RTL_QUERY_REGISTRY_DIRECT;
+  table[0].Name = const_cast<PWSTR>(L"Name");
+  table[0].EntryContext = &name;
+  fail_nth(FaultSite::Pool, 1);
+  EXPECT_EQ(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, kPath, table, nullptr, nullptr),
+            STATUS_INSUFFICIENT_RESOURCES);
+  clear_faults();
+  EXPECT_EQ(name.Buffer, nullptr);
+}
+
+TEST(RtlQueryLeak, AnAllocatedStringNeverFreedIsAPoolLeak) {
+  RecordViolations record;
+  {
+    KernelConfig config;
+    config.verifier = VerifierMode::Record;
+    KernelSession session(config);
+    registry::set_string(kParameters, "Name", "Speaker");
+    UNICODE_STRING name{};
+    RTL_QUERY_REGISTRY_TABLE table[2] = {};
+    table[0].Flags = RTL_QUERY_REGISTRY_DIRECT;
+    table[0].Name = const_cast<PWSTR>(L"Name");
+    table[0].EntryContext = &name;
+    ASSERT_EQ(RtlQueryRegistryValues(RTL_REGISTRY_SERVICES, L"wavert\\Parameters", table, nullptr, nullptr),
+              STATUS_SUCCESS);
+  }
+  EXPECT_GE(record.count(Rule::PoolLeak), 1u);
 }
 
 TEST_F(RtlQuery, DirectStringThatDoesNotFitIsBufferTooSmall) {

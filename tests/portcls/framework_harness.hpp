@@ -97,7 +97,7 @@ class FakePorts {
 // driver (a separate step so a test can start recording violations after the session is up).
 class LoadedHarness {
  public:
-  LoadedHarness();
+  explicit LoadedHarness(const wavert::host::KernelConfig& kernel = {});
   ~LoadedHarness();
   NTSTATUS load(const wavert::host::DriverConfig& config = {});
   wavert::host::LoadedDriver& driver() { return *driver_; }

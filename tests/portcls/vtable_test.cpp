@@ -53,7 +53,7 @@ static_assert(!std::is_base_of_v<IMiniportWaveRTStream, IMiniportWaveRTOutputStr
 // ABI change a slot check cannot see.
 static_assert(std::is_same_v<decltype(&IUnknown::QueryInterface), NTSTATUS (IUnknown::*)(REFIID, PVOID*)>);
 static_assert(std::is_same_v<decltype(&IPort::Init),
-                             NTSTATUS (IPort::*)(struct _DEVICE_OBJECT*, struct _IRP*, PUNKNOWN, PUNKNOWN, PRESOURCELIST)>);
+                             NTSTATUS (IPort::*)(PDEVICE_OBJECT, PIRP, PUNKNOWN, PUNKNOWN, PRESOURCELIST)>);
 static_assert(std::is_same_v<decltype(&IMiniport::GetDescription), NTSTATUS (IMiniport::*)(PPCFILTER_DESCRIPTOR*)>);
 static_assert(std::is_same_v<decltype(&IMiniport::DataRangeIntersection),
                              NTSTATUS (IMiniport::*)(ULONG, PKSDATARANGE, PKSDATARANGE, ULONG, PVOID, PULONG)>);
@@ -92,7 +92,17 @@ static_assert(std::is_same_v<decltype(&IPortWaveRTStream::GetPhysicalPageAddress
               "keeps the WDK's by-value return (see the comment in portcls.h)");
 static_assert(std::is_same_v<decltype(&IAdapterPowerManagement::PowerChangeState),
                              void (IAdapterPowerManagement::*)(POWER_STATE)>);
-static_assert(std::is_same_v<PCPFNSTARTDEVICE, NTSTATUS (*)(struct _DEVICE_OBJECT*, struct _IRP*, PRESOURCELIST)>);
+static_assert(std::is_same_v<PCPFNSTARTDEVICE, NTSTATUS (*)(PDEVICE_OBJECT, PIRP, PRESOURCELIST)>);
+static_assert(std::is_same_v<decltype(&PcInitializeAdapterDriver),
+                             NTSTATUS (*)(PDRIVER_OBJECT, PUNICODE_STRING, PDRIVER_ADD_DEVICE)>);
+static_assert(std::is_same_v<decltype(&PcAddAdapterDevice),
+                             NTSTATUS (*)(PDRIVER_OBJECT, PDEVICE_OBJECT, PCPFNSTARTDEVICE, ULONG, ULONG)>);
+static_assert(std::is_same_v<decltype(&PcNewPort), NTSTATUS (*)(PPORT*, REFCLSID)>);
+static_assert(std::is_same_v<decltype(&PcRegisterSubdevice), NTSTATUS (*)(PDEVICE_OBJECT, PWSTR, PUNKNOWN)>);
+static_assert(std::is_same_v<decltype(&PcRegisterPhysicalConnection),
+                             NTSTATUS (*)(PDEVICE_OBJECT, PUNKNOWN, ULONG, PUNKNOWN, ULONG)>);
+static_assert(std::is_same_v<decltype(&PcRegisterAdapterPowerManagement), NTSTATUS (*)(PUNKNOWN, PVOID)>);
+static_assert(std::is_same_v<decltype(&PcGetTimeInterval), ULONGLONG (*)(ULONGLONG)>);
 
 TEST(PortClsVtable, IUnknownComesFirstWithNtstatusQueryInterface) {
   EXPECT_SLOT(IUnknown, QueryInterface, 0);

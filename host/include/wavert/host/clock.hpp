@@ -35,8 +35,9 @@ constexpr std::uint64_t kSimSystemTimeEpoch100ns = 134'116'992'000'000'000ull;
 // Let the machine run for a while: simulated time advances by `duration` (everything due in it
 // fires); real time sleeps. The caller must be a logical thread at PASSIVE_LEVEL.
 void run_for(std::chrono::nanoseconds duration);
-// Runs until pred() holds (true) or `timeout` passes (false). pred is checked after every event
-// in simulated time and every 100 us in real time; it must not block.
+// Runs until pred() holds (true) or `timeout` passes (false). pred is checked after each instant
+// at which something was due in simulated time (all of that instant's timers, DPCs and woken
+// threads have run), and every 100 us in real time; it must not block.
 bool run_until(const std::function<bool()>& pred, std::chrono::nanoseconds timeout);
 // Runs until interrupt time reaches `deadline_100ns`.
 void run_until_100ns(std::uint64_t deadline_100ns);

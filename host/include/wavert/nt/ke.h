@@ -120,7 +120,6 @@ static_assert(sizeof(KWAIT_BLOCK) == 48, "KWAIT_BLOCK is 48 bytes on x64");
 #ifndef MUTANT_INCREMENT
 #define MUTANT_INCREMENT 1
 #endif
-typedef LONG KPRIORITY_INCREMENT;
 
 extern "C" {
 
@@ -158,6 +157,10 @@ NTKERNELAPI NTSTATUS KeWaitForMultipleObjects(ULONG Count, PVOID Object[], WAIT_
 NTKERNELAPI NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, BOOLEAN Alertable,
                                             PLARGE_INTEGER Interval, WAVERT_CALLER);
 NTKERNELAPI PKTHREAD KeGetCurrentThread(void);
+// Critical regions disable normal kernel APCs, which the host does not deliver; the calls must
+// still pair up, and an unbalanced leave is a BadArgument report.
+NTKERNELAPI VOID KeEnterCriticalRegion(WAVERT_CALLER);
+NTKERNELAPI VOID KeLeaveCriticalRegion(WAVERT_CALLER);
 
 } // extern "C"
 
@@ -243,6 +246,8 @@ NTKERNELAPI VOID KeQuerySystemTimePrecise(PLARGE_INTEGER CurrentTime);
 // 100 ns units per clock tick. The host's timers are exact, as if the timer resolution had been
 // raised to 1 ms the way audio sessions do, so it reports 10000.
 NTKERNELAPI ULONG KeQueryTimeIncrement(void);
+// Clock ticks since boot: interrupt time divided by KeQueryTimeIncrement().
+NTKERNELAPI VOID KeQueryTickCount(PLARGE_INTEGER CurrentCount);
 // Busy-waits; in simulated time the clock moves by MicroSeconds while nothing else runs, like a
 // processor spinning.
 NTKERNELAPI VOID KeStallExecutionProcessor(ULONG MicroSeconds, WAVERT_CALLER);

@@ -55,8 +55,10 @@ NTSYSAPI NTSTATUS RtlCharToInteger(PCSZ String, ULONG Base, PULONG Value);
 // STATUS_BUFFER_OVERFLOW when the digits do not fit; the terminator is written only when room.
 NTSYSAPI NTSTATUS RtlIntegerToUnicodeString(ULONG Value, ULONG Base, PUNICODE_STRING String);
 NTSYSAPI NTSTATUS RtlInt64ToUnicodeString(ULONGLONG Value, ULONG Base, PUNICODE_STRING String);
-// Frees a Buffer the Rtl routines allocated (RtlQueryRegistryValues with a null Buffer, ...).
-NTSYSAPI VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString);
+// Frees a Buffer the Rtl routines allocated from paged pool (RtlQueryRegistryValues with a null
+// Buffer); one never freed is a pool leak under the tag WAVERT_RTL_STRING_TAG ('RtlS').
+#define WAVERT_RTL_STRING_TAG 0x536C7452u  // 'RtlS' as a debugger shows it
+NTSYSAPI VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString, WAVERT_CALLER);
 NTSYSAPI VOID RtlAssert(PVOID VoidFailedAssertion, PVOID VoidFileName, ULONG LineNumber,
                         PSTR MutableMessage);
 
