@@ -369,7 +369,9 @@ NTSTATUS WaveRtPin::get_register(PropertyRequest& request, bool clock) {
   PMDL mdl = IoAllocateMdl(page, PAGE_SIZE, FALSE, FALSE, nullptr);
   if (mdl == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
   MmBuildMdlForNonPagedPool(mdl);
-  PVOID user = MmMapLockedPagesSpecifyCache(mdl, UserMode, backing->effective, nullptr, FALSE, NormalPagePriority);
+  // Read-only: the client reads the hardware's register; a stray write must fault, not reach it.
+  PVOID user = MmMapLockedPagesSpecifyCache(mdl, UserMode, backing->effective, nullptr, FALSE,
+                                            NormalPagePriority | MdlMappingNoWrite);
   if (user == nullptr) {
     IoFreeMdl(mdl);
     return STATUS_INSUFFICIENT_RESOURCES;

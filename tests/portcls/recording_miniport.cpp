@@ -111,6 +111,8 @@ class Stream final : public IMiniportWaveRTStreamNotification,
   // Second step of construction: the register page (a position register at +0, a 64-bit wall clock
   // at +8), as an HDA driver maps its stream descriptor's registers.
   NTSTATUS init() {
+    KeInitializeTimer(&timer_);
+    KeInitializeDpc(&dpc_, &Stream::packet_dpc, this);
     register_mdl_ = port_stream_->AllocatePagesForMdl(all_memory(), PAGE_SIZE);
     if (register_mdl_ == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
     registers_ = static_cast<volatile ULONG*>(port_stream_->MapAllocatedPages(register_mdl_, MmNonCached));
@@ -122,6 +124,9 @@ class Stream final : public IMiniportWaveRTStreamNotification,
   }
 
   ~Stream() {
+    (void)KeCancelTimer(&timer_);
+    (void)KeRemoveQueueDpc(&dpc_);
+    KeFlushQueuedDpcs();
     if (registers_ != nullptr) port_stream_->UnmapAllocatedPages(const_cast<ULONG*>(registers_), register_mdl_);
     if (register_mdl_ != nullptr) port_stream_->FreePagesFromMdl(register_mdl_);
     if (pool_register_ != nullptr) ExFreePool(pool_register_);
@@ -176,6 +181,7 @@ class Stream final : public IMiniportWaveRTStreamNotification,
     const RecordingConfig& c = shared_->config;
     if (c.on_set_state) c.on_set_state(state);
     if (c.fail_set_state_to && *c.fail_set_state_to == state) return c.set_state_status;
+    if (c.clock_driven) clock_set_state(state);
     state_ = state;
     if (state == KSSTATE_STOP) {  // STOP resets position and packet counters (contract §1.5, §4.2)
       std::lock_guard lock(mutex_);
@@ -187,6 +193,10 @@ class Stream final : public IMiniportWaveRTStreamNotification,
   STDMETHODIMP_(NTSTATUS) GetPosition(PKSAUDIO_POSITION position) override {
     log("GetPosition");
     std::lock_guard lock(mutex_);
+    if (shared_->config.clock_driven) {
+      position->PlayOffset = position->WriteOffset = clock_offset_locked();
+      return STATUS_SUCCESS;
+    }
     position->PlayOffset = play_offset_;
     position->WriteOffset = write_offset_;
     return STATUS_SUCCESS;
@@ -318,6 +328,67 @@ class Stream final : public IMiniportWaveRTStreamNotification,
  private:
   void log(std::string call) { shared_->log.add(std::move(call)); }
 
+  // ---- the clock-driven hardware model (RecordingConfig::clock_driven) ----
+  const WAVEFORMATEX* wave() const {
+    return format_.size() >= sizeof(KSDATAFORMAT_WAVEFORMATEX)
+               ? &reinterpret_cast<const KSDATAFORMAT_WAVEFORMATEX*>(format_.data())->WaveFormatEx
+               : nullptr;
+  }
+  // Frames played since STOP: a pure function of the clock (128-bit intermediate, no rounding
+  // carried between calls). mutex_ held.
+  ULONGLONG frames_locked() const {
+    ULONGLONG frames = frames_before_run_;
+    if (running_ && wave() != nullptr) {
+      const unsigned __int128 elapsed = KeQueryInterruptTime() - run_start_100ns_;
+      frames += static_cast<ULONGLONG>(elapsed * wave()->nSamplesPerSec / 10'000'000u);
+    }
+    return frames;
+  }
+  ULONGLONG clock_offset_locked() const {
+    if (buffer_bytes_ == 0) return 0;
+    return frames_locked() * block_align_of(format_) % buffer_bytes_;
+  }
+  void clock_set_state(KSSTATE state) {
+    std::lock_guard lock(mutex_);
+    if (state == KSSTATE_RUN && !running_ && wave() != nullptr && wave()->nAvgBytesPerSec != 0) {
+      running_ = true;
+      run_start_100ns_ = KeQueryInterruptTime();
+      const ULONGLONG packet_bytes =
+          buffer_bytes_ != 0 ? buffer_bytes_ / (notification_count_ == 0 ? 1 : notification_count_)
+                             : wave()->nAvgBytesPerSec / 100;
+      period_100ns_ = packet_bytes * 10'000'000u / wave()->nAvgBytesPerSec;
+      next_deadline_100ns_ = run_start_100ns_ + period_100ns_;
+      LARGE_INTEGER due;
+      due.QuadPart = -static_cast<LONGLONG>(period_100ns_);
+      (void)KeSetTimer(&timer_, due, &dpc_);
+    } else if (state != KSSTATE_RUN && running_) {
+      frames_before_run_ = frames_locked();
+      running_ = false;
+      (void)KeCancelTimer(&timer_);
+      (void)KeRemoveQueueDpc(&dpc_);
+    }
+    if (state == KSSTATE_STOP) frames_before_run_ = 0;
+  }
+  // The buffer-complete interrupt's DPC: one packet, the register, the events; re-armed at the next
+  // absolute deadline so a late DPC never becomes drift.
+  static VOID packet_dpc(PKDPC, PVOID context, PVOID, PVOID) {
+    auto* self = static_cast<Stream*>(context);
+    std::vector<PKEVENT> events;
+    {
+      std::lock_guard lock(self->mutex_);
+      if (!self->running_) return;
+      ++self->packet_count_;
+      self->registers_[0] = static_cast<ULONG>(self->clock_offset_locked());
+      self->next_deadline_100ns_ += self->period_100ns_;
+      const ULONGLONG now = KeQueryInterruptTime();
+      LARGE_INTEGER due;
+      due.QuadPart = -static_cast<LONGLONG>(self->next_deadline_100ns_ > now ? self->next_deadline_100ns_ - now : 1);
+      (void)KeSetTimer(&self->timer_, due, &self->dpc_);
+      events = self->events_;
+    }
+    for (PKEVENT event : events) (void)KeSetEvent(event, IO_NO_INCREMENT, FALSE);
+  }
+
   NTSTATUS allocate(ULONG requested, PMDL* mdl_out, ULONG* actual_out, ULONG* offset_out, MEMORY_CACHING_TYPE* cache_out) {
     const RecordingConfig& c = shared_->config;
     *mdl_out = nullptr;
@@ -365,6 +436,13 @@ class Stream final : public IMiniportWaveRTStreamNotification,
   ULONGLONG play_offset_ = 0;    // guarded by mutex_
   ULONGLONG write_offset_ = 0;   // guarded by mutex_
   ULONG packet_count_ = 0;       // guarded by mutex_
+  KTIMER timer_{};
+  KDPC dpc_{};
+  bool running_ = false;                 // guarded by mutex_ (clock_driven)
+  ULONGLONG run_start_100ns_ = 0;        // guarded by mutex_: interrupt time of SetState(RUN)
+  ULONGLONG frames_before_run_ = 0;      // guarded by mutex_: frames played before this run
+  ULONGLONG period_100ns_ = 0;           // guarded by mutex_: one packet
+  ULONGLONG next_deadline_100ns_ = 0;    // guarded by mutex_
 };
 
 // ---- Miniport ------------------------------------------------------------------------------------

@@ -59,6 +59,13 @@ struct RecordingConfig {
   ULONGLONG clock_numerator = 24000000;         // 24 MHz wall clock (HDA WALCLK)
   ULONGLONG clock_denominator = 1;
   bool register_in_pool = false;                // Register points into pool memory (no physical page)
+  // ---- hardware model ----
+  // Timer-driven "hardware" for client tests: in RUN the position advances with the clock
+  // (nAvgBytesPerSec, 1-frame granularity, wrapping in the buffer), and a DPC at absolute deadlines
+  // every ActualSize / NotificationCount bytes (10 ms without notification) counts a packet,
+  // writes the position register and signals the registered events. Off: position and packets
+  // change only through RecordingStream's setters.
+  bool clock_driven = false;
   // ---- state, position, packets ----
   std::optional<KSSTATE> fail_set_state_to;     // SetState(that) fails with set_state_status
   NTSTATUS set_state_status = STATUS_UNSUCCESSFUL;

@@ -367,3 +367,45 @@ TEST_F(WaveRtPortTest, BadEventHandlesAndDuplicatesAreRefused) {
 
 }  // namespace
 }  // namespace wavert::testing
+
+namespace wavert::testing {
+namespace {
+
+// The recording miniport's clock-driven hardware model, as the client tests use it: events at
+// every packet in RUN only, position from the simulated clock, register written by the DPC.
+TEST_F(WaveRtPortTest, ClockDrivenMiniportStreamsInSimulatedTime) {
+  RecordingConfig config;
+  config.clock_driven = true;
+  load(config);
+  ks::Handle pin = create_pin();
+  KSRTAUDIO_BUFFER buffer{};
+  ASSERT_EQ(get_buffer(pin, kBufferBytes, 2, &buffer).status, STATUS_SUCCESS);  // 50 ms, 25 ms packets
+  KSRTAUDIO_HWREGISTER reg{};
+  ASSERT_EQ(get_register(pin, KSPROPERTY_RTAUDIO_POSITIONREGISTER, &reg).status, STATUS_SUCCESS);
+  HANDLE event = nullptr;
+  ASSERT_EQ(host::create_user_event(false, false, &event), STATUS_SUCCESS);
+  ASSERT_EQ(event_request(pin, KSPROPERTY_RTAUDIO_REGISTER_NOTIFICATION_EVENT, event).status, STATUS_SUCCESS);
+  host::RecordViolations record;  // any signal outside RUN would be recorded here
+  ASSERT_EQ(set_state(pin, KSSTATE_RUN), STATUS_SUCCESS);
+  const std::uint64_t start = host::now_100ns();
+  // Two packets, each 25 ms after the previous one.
+  for (int packet = 1; packet <= 2; ++packet) {
+    ASSERT_EQ(host::wait_user_event(event, 1'000'000), STATUS_SUCCESS);
+    EXPECT_EQ(host::now_100ns() - start, static_cast<std::uint64_t>(packet) * 250'000u);
+  }
+  EXPECT_EQ(*static_cast<volatile ULONG*>(reg.Register), 0u);  // 50 ms = one whole buffer
+  host::run_for(std::chrono::milliseconds(5));                 // 240 frames further
+  KSAUDIO_POSITION position{};
+  ASSERT_EQ(get(pin, KSPROPSETID_Audio, KSPROPERTY_AUDIO_POSITION, &position).status, STATUS_SUCCESS);
+  EXPECT_EQ(position.PlayOffset, 240u * kFrameBytes);
+  ASSERT_EQ(set_state(pin, KSSTATE_PAUSE), STATUS_SUCCESS);
+  EXPECT_EQ(host::wait_user_event(event, 1'000'000), STATUS_TIMEOUT);  // no packets in PAUSE
+  ASSERT_EQ(get(pin, KSPROPSETID_Audio, KSPROPERTY_AUDIO_POSITION, &position).status, STATUS_SUCCESS);
+  EXPECT_EQ(position.PlayOffset, 240u * kFrameBytes);  // held while paused
+  EXPECT_TRUE(record.empty());
+  EXPECT_EQ(close(pin), STATUS_SUCCESS);
+  EXPECT_EQ(host::close_user_event(event), STATUS_SUCCESS);
+}
+
+}  // namespace
+}  // namespace wavert::testing

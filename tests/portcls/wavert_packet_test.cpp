@@ -208,6 +208,29 @@ TEST_F(WaveRtPortTest, ShortEventRequestsAreRefused) {
   EXPECT_TRUE(driver_->log().calls_starting_with("RegisterNotificationEvent").empty());
 }
 
+TEST_F(WaveRtPortTest, BasicSupportReportsEachItemsVerbs) {
+  load();
+  ks::Handle pin = create_pin();
+  driver_->log().clear();
+  const struct {
+    const GUID* set;
+    ULONG id;
+    ULONG access;
+  } cases[] = {
+      {&KSPROPSETID_Connection, KSPROPERTY_CONNECTION_STATE, KSPROPERTY_TYPE_GET | KSPROPERTY_TYPE_SET},
+      {&KSPROPSETID_RtAudio, KSPROPERTY_RTAUDIO_HWLATENCY, KSPROPERTY_TYPE_GET},
+      {&KSPROPSETID_RtAudio, KSPROPERTY_RTAUDIO_SETWRITEPACKET, KSPROPERTY_TYPE_SET},
+      {&KSPROPSETID_Audio, KSPROPERTY_AUDIO_POSITION, KSPROPERTY_TYPE_GET},
+  };
+  for (const auto& c : cases) {
+    const KSPROPERTY p = property(*c.set, c.id, KSPROPERTY_TYPE_BASICSUPPORT);
+    ULONG access = 0;
+    EXPECT_EQ(request(pin, bytes_of(p), writable_bytes_of(access)).status, STATUS_SUCCESS) << c.id;
+    EXPECT_EQ(access, c.access) << c.id;
+  }
+  EXPECT_TRUE(calls().empty());  // answered by the port, not the miniport
+}
+
 TEST_F(WaveRtPortTest, RequestsOnAClosedPinAreInvalidHandle) {
   load();
   ks::Handle pin = create_pin();
