@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "port.hpp"
+#include "port_topology.hpp"
 #include "port_wavert.hpp"
 
 namespace wavert::portcls {
@@ -20,6 +21,7 @@ struct PortClass {
 const std::vector<PortClass>& builtin_port_classes() {
   static const std::vector<PortClass> table = {
       {CLSID_PortWaveRT, create_wavert_port},
+      {CLSID_PortTopology, create_topology_port},
   };
   return table;
 }
