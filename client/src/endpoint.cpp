@@ -6,6 +6,8 @@
 
 #include <mmreg.h>
 
+#include "wavert/host/utf.hpp"
+
 #include "ks_request.hpp"
 
 namespace wavert::client {
@@ -36,35 +38,6 @@ KSP_PIN pin_request(ULONG id, ULONG pin_id) {
   p.Property = detail::make_property(KSPROPSETID_Pin, id, KSPROPERTY_TYPE_GET);
   p.PinId = pin_id;
   return p;
-}
-
-std::string utf16_to_utf8(const char16_t* text, std::size_t units) {
-  std::string out;
-  for (std::size_t i = 0; i < units && text[i] != 0; ++i) {
-    std::uint32_t c = text[i];
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF) {
-      c = 0x10000 + ((c - 0xD800) << 10) + (text[i + 1] - 0xDC00);
-      ++i;
-    } else if (c >= 0xD800 && c <= 0xDFFF) {
-      c = 0xFFFD;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
-  return out;
 }
 
 // KSPROPERTY_PIN_DATARANGES' reply: KSMULTIPLE_ITEM {Size, Count}, then Count ranges, each starting
@@ -151,7 +124,9 @@ Status endpoints_of(const ks::DeviceInterface& filter_interface, std::vector<End
         name_bytes.size() >= sizeof(char16_t)) {
       std::vector<char16_t> units(name_bytes.size() / sizeof(char16_t));
       std::memcpy(units.data(), name_bytes.data(), units.size() * sizeof(char16_t));
-      e.name = utf16_to_utf8(units.data(), units.size());
+      // The reply is NUL-terminated; the name ends at the first NUL.
+      const std::u16string_view name(units.data(), units.size());
+      e.name = wavert::host::utf16_to_utf8(name.substr(0, name.find(u'\0')));
     }
     if (e.name.empty()) e.name = where;
     out->push_back(std::move(e));

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "rtl_utf.hpp"
+#include "wavert/host/utf.hpp"
 #include "wavert/nt/types.h"
 
 namespace wavert::host::detail {

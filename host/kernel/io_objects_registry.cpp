@@ -5,7 +5,7 @@
 
 #include "handles.hpp"
 #include "registry_store.hpp"
-#include "rtl_utf.hpp"
+#include "wavert/host/utf.hpp"
 #include "subsystems.hpp"
 #include "wavert/host/verifier.hpp"
 #include "wavert/nt/ex.h"

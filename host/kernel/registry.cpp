@@ -9,7 +9,7 @@
 
 #include "handles.hpp"
 #include "registry_store.hpp"
-#include "rtl_utf.hpp"
+#include "wavert/host/utf.hpp"
 #include "subsystems.hpp"
 #include "wavert/host/verifier.hpp"
 #include "wavert/nt/rtl.h"
@@ -170,7 +170,7 @@ std::vector<std::uint8_t> utf16_bytes(const std::u16string& text) {
 }
 
 std::vector<std::uint8_t> string_data(std::string_view utf8) {
-  std::u16string text = detail::utf8_to_utf16(utf8);
+  std::u16string text = wavert::host::utf8_to_utf16(utf8);
   text.push_back(u'\0');
   return utf16_bytes(text);
 }
@@ -178,7 +178,7 @@ std::vector<std::uint8_t> string_data(std::string_view utf8) {
 std::vector<std::uint8_t> multi_string_data(const std::vector<std::string>& values) {
   std::u16string text;
   for (const auto& v : values) {
-    text += detail::utf8_to_utf16(v);
+    text += wavert::host::utf8_to_utf16(v);
     text.push_back(u'\0');
   }
   text.push_back(u'\0');
@@ -262,7 +262,7 @@ class Reader {
         } else {
           std::string name;
           if (!read_quoted(text, pos, name)) return error("expected a closing '\"' after the value name");
-          op.name = detail::utf8_to_utf16(name);
+          op.name = wavert::host::utf8_to_utf16(name);
         }
         skip_space(text, pos);
         if (pos >= text.size() || text[pos] != '=') return error("expected '=' after the value name");
@@ -450,7 +450,7 @@ std::string to_utf8(const std::string& bytes) {
     std::u16string text;
     for (size_t i = 2; i + 1 < bytes.size(); i += 2)
       text.push_back(char16_t(std::uint8_t(bytes[i]) | (std::uint8_t(bytes[i + 1]) << 8)));
-    return detail::utf16_to_utf8(text);
+    return wavert::host::utf16_to_utf8(text);
   }
   if (bytes.size() >= 3 && bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) return bytes.substr(3);
   return bytes;
@@ -489,7 +489,7 @@ std::string data_text(const detail::reg::Value& v) {
   if (v.type == REG_SZ && v.data.size() >= 2 && v.data.size() % 2 == 0) {
     const std::u16string s = utf16_of(v.data);
     // Only a single terminated string without inner nulls can be written as "text".
-    if (s.back() == u'\0' && s.find(u'\0') == s.size() - 1) return quoted(detail::utf16_to_utf8(s.data(), s.size() - 1));
+    if (s.back() == u'\0' && s.find(u'\0') == s.size() - 1) return quoted(wavert::host::utf16_to_utf8(s.data(), s.size() - 1));
   }
   if (v.type == REG_BINARY) return "hex:" + hex_list(v.data);
   std::snprintf(text, sizeof text, "hex(%x):", v.type);
@@ -504,7 +504,7 @@ std::string host_path_of(const Key& key) {
   if (parts.size() >= 2 && detail::reg::equal_ci(parts[1], u"Machine")) out = "HKEY_LOCAL_MACHINE";
   else if (parts.size() >= 2 && detail::reg::equal_ci(parts[1], u"User")) out = "HKEY_USERS";
   else { out = "\\Registry"; first = 1; }
-  for (size_t i = first; i < parts.size(); ++i) out += "\\" + detail::utf16_to_utf8(parts[i]);
+  for (size_t i = first; i < parts.size(); ++i) out += "\\" + wavert::host::utf16_to_utf8(parts[i]);
   return out;
 }
 
@@ -514,7 +514,7 @@ void dump_key(const Key& key, int depth, std::string& out) {
   if (depth >= 2 && (!key.values.empty() || key.subkeys.empty())) {
     out += "[" + host_path_of(key) + "]\n";
     for (const auto& v : key.values) {
-      out += v.name.empty() ? std::string("@") : quoted(detail::utf16_to_utf8(v.name));
+      out += v.name.empty() ? std::string("@") : quoted(wavert::host::utf16_to_utf8(v.name));
       out += "=" + data_text(v) + "\n";
     }
     out += "\n";
@@ -541,7 +541,7 @@ std::optional<std::string> Value::as_string() const {
   if ((type != 1 && type != 2) || data.size() % 2 != 0) return std::nullopt;
   std::u16string s = utf16_of(data);
   while (!s.empty() && s.back() == u'\0') s.pop_back();
-  return detail::utf16_to_utf8(s);
+  return wavert::host::utf16_to_utf8(s);
 }
 
 std::optional<std::vector<std::string>> Value::as_multi_string() const {
@@ -553,7 +553,7 @@ std::optional<std::vector<std::string>> Value::as_multi_string() const {
     const size_t end = s.find(u'\0', start);
     const size_t stop = end == std::u16string::npos ? s.size() : end;
     if (stop == start) break;  // the empty string that ends the list
-    out.push_back(detail::utf16_to_utf8(s.data() + start, stop - start));
+    out.push_back(wavert::host::utf16_to_utf8(s.data() + start, stop - start));
     start = stop + 1;
   }
   return out;
@@ -608,7 +608,7 @@ void set_value(std::string_view key_path, std::string_view value_name, std::uint
                std::vector<std::uint8_t> data) {
   auto components = components_or_throw(key_path);
   std::lock_guard lock(detail::reg::store_mutex());
-  detail::reg::create(detail::reg::root(), components)->set(detail::utf8_to_utf16(value_name), type, std::move(data));
+  detail::reg::create(detail::reg::root(), components)->set(wavert::host::utf8_to_utf16(value_name), type, std::move(data));
 }
 
 void set_dword(std::string_view k, std::string_view n, std::uint32_t value) {
@@ -638,7 +638,7 @@ std::optional<Value> get_value(std::string_view key_path, std::string_view value
   std::lock_guard lock(detail::reg::store_mutex());
   auto key = detail::reg::find(detail::reg::root(), components);
   if (!key) return std::nullopt;
-  const detail::reg::Value* v = key->value(detail::utf8_to_utf16(value_name));
+  const detail::reg::Value* v = key->value(wavert::host::utf8_to_utf16(value_name));
   if (v == nullptr) return std::nullopt;
   return Value{v->type, v->data};
 }
@@ -653,7 +653,7 @@ bool delete_value(std::string_view key_path, std::string_view value_name) {
   auto components = components_or_throw(key_path);
   std::lock_guard lock(detail::reg::store_mutex());
   auto key = detail::reg::find(detail::reg::root(), components);
-  return key && key->erase_value(detail::utf8_to_utf16(value_name));
+  return key && key->erase_value(wavert::host::utf8_to_utf16(value_name));
 }
 
 bool delete_key(std::string_view key_path) {

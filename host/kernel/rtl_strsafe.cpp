@@ -6,7 +6,7 @@
 #include <string>
 
 #include "debug_format.hpp"
-#include "rtl_utf.hpp"
+#include "wavert/host/utf.hpp"
 
 namespace {
 
@@ -65,13 +65,13 @@ NTSTATUS vprintf_n(char* dest, size_t cch_dest, const char* format, va_list args
 // Formats a wide format into UTF-16 (the formatter works in UTF-8).
 bool wide_format(const wchar_t* format, va_list args, std::u16string& out) {
   if (format == nullptr) return false;
-  const std::string format_utf8 = wavert::host::detail::utf16_to_utf8(format, wavert::host::detail::wide_length(format));
+  const std::string format_utf8 = wavert::host::utf16_to_utf8(format, wavert::host::wide_length(format));
   va_list copy;
   va_copy(copy, args);
   const std::string text =
       wavert::host::detail::format_kernel_printf(format_utf8.c_str(), copy, wavert::host::detail::CharWidth::Wide);
   va_end(copy);
-  out = wavert::host::detail::utf8_to_utf16(text);
+  out = wavert::host::utf8_to_utf16(text);
   return true;
 }
 

@@ -15,6 +15,8 @@
 
 #include <portcls.h>
 
+#include "wavert/host/utf.hpp"
+
 #include "irp.hpp"
 #include "locks.hpp"
 
@@ -110,7 +112,7 @@ class AdapterDevice {
 };
 
 // UTF-16 (a driver's PWSTR / UNICODE_STRING) to UTF-8 and back; invalid sequences become U+FFFD.
-std::string utf16_to_utf8(std::u16string_view text);
-std::u16string utf8_to_utf16(std::string_view text);
+using ::wavert::host::utf16_to_utf8;
+using ::wavert::host::utf8_to_utf16;
 
 }  // namespace wavert::portcls

@@ -1,4 +1,5 @@
-// Internal: UTF-16 <-> UTF-8 for the host side (registry files, debug output). Host code is built
+// UTF-16 <-> UTF-8 for host code: the kernel (registry files, debug output, device names), the
+// port driver (subdevice and pin names) and the client (KSPROPERTY_PIN_NAME). Host code is built
 // with -fshort-wchar like the driver, so std::wstring is off limits (libstdc++ was compiled with a
 // 32-bit wchar_t); UTF-16 text lives in std::u16string here.
 #pragma once
@@ -8,7 +9,7 @@
 
 #include "wavert/nt/types.h"
 
-namespace wavert::host::detail {
+namespace wavert::host {
 
 inline std::string utf16_to_utf8(const char16_t* text, size_t count) {
   std::string out;
@@ -87,4 +88,4 @@ inline size_t wide_length(const WCHAR* text) {
   return n;
 }
 
-} // namespace wavert::host::detail
+} // namespace wavert::host
