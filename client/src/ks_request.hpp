@@ -17,9 +17,6 @@ namespace wavert::client::detail {
 
 namespace ks = wavert::host::ks;
 
-// STATUS_PROPSET_NOT_FOUND (ntstatus.h), which the shared status.h lacks.
-inline constexpr NTSTATUS kStatusPropsetNotFound = static_cast<NTSTATUS>(0xC0000230L);
-
 inline KSPROPERTY make_property(const GUID& set, ULONG id, ULONG verb) {
   KSPROPERTY p{};
   p.Set = set;
@@ -65,7 +62,7 @@ inline Status failed(const std::string& what, NTSTATUS code) {
 // The driver or port does not offer this request at all (as opposed to failing it).
 inline bool is_not_offered(NTSTATUS code) {
   return code == STATUS_NOT_SUPPORTED || code == STATUS_NOT_IMPLEMENTED || code == STATUS_NOT_FOUND ||
-         code == kStatusPropsetNotFound;
+         code == STATUS_PROPSET_NOT_FOUND;
 }
 
 }  // namespace wavert::client::detail

@@ -27,7 +27,6 @@ std::chrono::steady_clock::time_point real_time_point(std::uint64_t interrupt_10
 constexpr std::uint64_t kUnixEpochAsFileTime100ns = 116'444'736'000'000'000ull;
 
 // The NTSTATUS a deadlocked wait is ended with in Record mode, so a test gets its thread back.
-constexpr NTSTATUS kStatusPossibleDeadlock = static_cast<NTSTATUS>(0xC0000194u);  // STATUS_POSSIBLE_DEADLOCK
 
 thread_local ThreadRec t_default_thread;
 thread_local ThreadRec* t_self = nullptr;
@@ -87,7 +86,7 @@ void resolve_deadlock_locked() {
   WaitState& w = *victim->wait;
   for (ULONG i = 0; i < w.count; ++i) RemoveEntryList(&w.links[i].entry);
   w.done = true;
-  w.status = kStatusPossibleDeadlock;
+  w.status = STATUS_POSSIBLE_DEADLOCK;
   victim->state = ThreadState::Ready;
   d.ready.push_back(victim);
 }

@@ -507,15 +507,15 @@ NTSTATUS FilterObject::create_pin(std::span<const std::byte> connect_bytes, std:
   std::memcpy(&connect, connect_bytes.data(), sizeof(connect));
   const FilterDescription& d = description();
   const PinView* pin = d.pin(connect.PinId);
-  if (pin == nullptr) return kStatusInvalidParameter3;
+  if (pin == nullptr) return STATUS_INVALID_PARAMETER_3;
   const KSPIN_DESCRIPTOR& ks = pin->ks();
   // A connection to another KS pin (PinToHandle) needs a SOURCE pin; a client-side connection a
   // SINK or BRIDGE pin (the enum values are bit sets).
   const ULONG wanted = connect.PinToHandle != nullptr ? KSPIN_COMMUNICATION_SOURCE
                                                       : (KSPIN_COMMUNICATION_SINK | KSPIN_COMMUNICATION_BRIDGE);
-  if ((wanted & static_cast<ULONG>(ks.Communication)) == 0) return kStatusInvalidParameter4;
-  if (connect.Interface.Flags != 0) return kStatusInvalidParameter1;
-  if (connect.Priority.PriorityClass == 0 || connect.Priority.PrioritySubClass == 0) return kStatusInvalidParameter5;
+  if ((wanted & static_cast<ULONG>(ks.Communication)) == 0) return STATUS_INVALID_PARAMETER_4;
+  if (connect.Interface.Flags != 0) return STATUS_INVALID_PARAMETER_1;
+  if (connect.Priority.PriorityClass == 0 || connect.Priority.PrioritySubClass == 0) return STATUS_INVALID_PARAMETER_5;
 
   std::vector<KSPIN_INTERFACE> interfaces(ks.Interfaces, ks.Interfaces + ks.InterfacesCount);
   if (interfaces.empty()) interfaces = port_->hooks().default_interfaces();
@@ -524,7 +524,7 @@ NTSTATUS FilterObject::create_pin(std::span<const std::byte> connect_bytes, std:
       })) {
     return STATUS_NO_MATCH;
   }
-  if (connect.Medium.Flags != 0) return kStatusInvalidParameter2;
+  if (connect.Medium.Flags != 0) return STATUS_INVALID_PARAMETER_2;
   std::vector<KSPIN_MEDIUM> mediums(ks.Mediums, ks.Mediums + ks.MediumsCount);
   if (mediums.empty()) {
     KSPIN_MEDIUM standard{};

@@ -101,12 +101,12 @@ NTSTATUS validate_data_format(std::span<const std::byte> bytes) {
   KSDATAFORMAT format;
   std::memcpy(&format, bytes.data(), sizeof(format));
   if (format.FormatSize < sizeof(KSDATAFORMAT) || format.FormatSize > bytes.size()) return STATUS_INVALID_BUFFER_SIZE;
-  if (format.Reserved != 0) return kStatusInvalidParameter6;
+  if (format.Reserved != 0) return STATUS_INVALID_PARAMETER_6;
   if (is_null_guid(format.MajorFormat) || is_null_guid(format.SubFormat) || is_null_guid(format.Specifier)) {
-    return kStatusInvalidParameter6;  // a format is one point; wildcards belong in ranges
+    return STATUS_INVALID_PARAMETER_6;  // a format is one point; wildcards belong in ranges
   }
   if (IsEqualGUID(format.Specifier, KSDATAFORMAT_SPECIFIER_NONE) && format.FormatSize != sizeof(KSDATAFORMAT)) {
-    return kStatusInvalidParameter6;
+    return STATUS_INVALID_PARAMETER_6;
   }
   if (format.Flags & KSDATAFORMAT_ATTRIBUTES) {
     const std::size_t offset = align8(format.FormatSize);

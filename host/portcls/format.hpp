@@ -12,14 +12,6 @@
 
 namespace wavert::portcls {
 
-// NTSTATUS values KS uses for pin-create validation that the shared status.h lacks (ntstatus.h).
-inline constexpr NTSTATUS kStatusInvalidParameter1 = static_cast<NTSTATUS>(0xC00000EFL);
-inline constexpr NTSTATUS kStatusInvalidParameter2 = static_cast<NTSTATUS>(0xC00000F0L);
-inline constexpr NTSTATUS kStatusInvalidParameter3 = static_cast<NTSTATUS>(0xC00000F1L);
-inline constexpr NTSTATUS kStatusInvalidParameter4 = static_cast<NTSTATUS>(0xC00000F2L);
-inline constexpr NTSTATUS kStatusInvalidParameter5 = static_cast<NTSTATUS>(0xC00000F3L);
-inline constexpr NTSTATUS kStatusInvalidParameter6 = static_cast<NTSTATUS>(0xC00000F4L);
-
 // Checks a KSDATAFORMAT (plus its specifier part and optional attribute list) that fills
 // `bytes` exactly, as KS checks a pin-create format (statuses in docs/host-portcls.md):
 //   bytes < 64 or FormatSize < 64 or FormatSize > bytes            -> STATUS_INVALID_BUFFER_SIZE

@@ -234,7 +234,7 @@ NTSTATUS NTAPI PcAddAdapterDevice(struct _DRIVER_OBJECT* DriverObject, struct _D
   PDEVICE_OBJECT lower = IoAttachDeviceToDeviceStack(fdo, PhysicalDeviceObject);
   if (lower == nullptr) {
     IoDeleteDevice(fdo);
-    return static_cast<NTSTATUS>(0xC000000EL);  // STATUS_NO_SUCH_DEVICE: the PDO is gone
+    return STATUS_NO_SUCH_DEVICE;  // the PDO is gone
   }
   auto adapter = std::make_unique<AdapterDevice>(DriverObject, fdo, PhysicalDeviceObject, lower, StartDevice,
                                                  MaxObjects);

@@ -90,7 +90,7 @@ NTSTATUS default_basic_support(PropertyRequest& request, ULONG access_flags) {
 }
 
 NTSTATUS not_found_status(Offer most_specific) {
-  return most_specific == Offer::SetNotFound ? kStatusPropsetNotFound : STATUS_NOT_FOUND;
+  return most_specific == Offer::SetNotFound ? STATUS_PROPSET_NOT_FOUND : STATUS_NOT_FOUND;
 }
 
 NTSTATUS run_port_item(const PropertyItem& item, PropertyRequest& request, KernelMutex& device_lock,

@@ -25,9 +25,6 @@
 
 namespace wavert::portcls {
 
-// STATUS_PROPSET_NOT_FOUND is not in the shared status.h; ntstatus.h's value.
-inline constexpr NTSTATUS kStatusPropsetNotFound = static_cast<NTSTATUS>(0xC0000230L);
-
 // The verb bits of KSPROPERTY.Flags the port dispatches on (exactly one per request).
 inline constexpr ULONG kPropertyVerbMask = KSPROPERTY_TYPE_GET | KSPROPERTY_TYPE_SET | KSPROPERTY_TYPE_BASICSUPPORT;
 
@@ -140,7 +137,7 @@ enum class Offer {
 [[nodiscard]] NTSTATUS default_basic_support(PropertyRequest& request, ULONG access_flags);
 
 // The status when no source knew the request: STATUS_NOT_FOUND for an id missing from a known
-// set, kStatusPropsetNotFound when nobody knows the set (see docs/host-portcls.md for the source).
+// set, STATUS_PROPSET_NOT_FOUND when nobody knows the set (see docs/host-portcls.md for the source).
 NTSTATUS not_found_status(Offer most_specific);
 
 }  // namespace wavert::portcls
