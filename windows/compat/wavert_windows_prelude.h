@@ -107,61 +107,8 @@ extern "C" NTKERNELAPI PVOID NTAPI ExAllocatePool2(POOL_FLAGS Flags, SIZE_T Numb
 #define KSPROPERTY_RTAUDIO_SETWRITEPACKET ((KSPROPERTY_RTAUDIO)12)
 #endif
 
-typedef struct {
-  KSPROPERTY Property;
-  PVOID BaseAddress;
-  ULONG RequestedBufferSize;
-} KSRTAUDIO_BUFFER_PROPERTY, *PKSRTAUDIO_BUFFER_PROPERTY;
-
-typedef struct {
-  KSPROPERTY Property;
-  PVOID BaseAddress;
-  ULONG RequestedBufferSize;
-  ULONG NotificationCount;
-} KSRTAUDIO_BUFFER_PROPERTY_WITH_NOTIFICATION, *PKSRTAUDIO_BUFFER_PROPERTY_WITH_NOTIFICATION;
-
-typedef struct {
-  PVOID BufferAddress;
-  ULONG ActualBufferSize;
-  BOOL CallMemoryBarrier;
-} KSRTAUDIO_BUFFER, *PKSRTAUDIO_BUFFER;
-
-typedef struct {
-  ULONG FifoSize;      // bytes
-  ULONG ChipsetDelay;  // 100 ns units
-  ULONG CodecDelay;    // 100 ns units
-} KSRTAUDIO_HWLATENCY, *PKSRTAUDIO_HWLATENCY;
-
-typedef struct {
-  KSPROPERTY Property;
-  PVOID BaseAddress;
-} KSRTAUDIO_HWREGISTER_PROPERTY, *PKSRTAUDIO_HWREGISTER_PROPERTY;
-
-typedef struct {
-  PVOID Register;
-  ULONG Width;
-  ULONGLONG Numerator;
-  ULONGLONG Denominator;
-  ULONG Accuracy;
-} KSRTAUDIO_HWREGISTER, *PKSRTAUDIO_HWREGISTER;
-
-typedef struct {
-  KSPROPERTY Property;
-  HANDLE NotificationEvent;
-} KSRTAUDIO_NOTIFICATION_EVENT_PROPERTY, *PKSRTAUDIO_NOTIFICATION_EVENT_PROPERTY;
-
-typedef struct {
-  ULONG PacketNumber;
-  DWORD Flags;
-  ULONG64 PerformanceCounterValue;
-  BOOL MoreData;
-} KSRTAUDIO_GETREADPACKET_INFO, *PKSRTAUDIO_GETREADPACKET_INFO;
-
-typedef struct {
-  ULONG PacketNumber;
-  DWORD Flags;
-  ULONG EosPacketLength;
-} KSRTAUDIO_SETWRITEPACKET_INFO, *PKSRTAUDIO_SETWRITEPACKET_INFO;
+// The structures themselves are shared with the host build (one source for both).
+#include "../../host/include/wavert/ks/rtaudio.h"
 
 #ifndef KSAUDIO_PRESENTATION_POSITION_DEFINED
 #define KSAUDIO_PRESENTATION_POSITION_DEFINED
