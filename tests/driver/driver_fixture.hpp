@@ -1,0 +1,54 @@
+// The wavert driver loaded into a simulated machine, the way Windows would after installing
+// driver/wavert.inf: the INF's MediaCategories names are written to the registry, then the
+// driver is loaded through its DriverEntry (PnP add + start).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "wavert/client/endpoint.hpp"
+#include "wavert/client/stream.hpp"
+#include "wavert/host/driver.hpp"
+#include "wavert/host/kernel.hpp"
+#include "wavert/host/registry.hpp"
+
+extern "C" NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
+
+namespace driver_test {
+
+inline constexpr const char* kParametersKey = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\wavert\\Parameters";
+
+// What driver/wavert.inf's MediaCategories AddReg does: pin names by Name GUID
+// (device/filters.h).
+inline void InstallMediaCategoryNames() {
+  const std::string base = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\MediaCategories\\";
+  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A01}", "Name", "Speaker");
+  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A02}", "Name", "Microphone");
+  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A03}", "Name", "Loopback");
+}
+
+// Status as a gtest predicate result that prints the client's message on failure.
+inline ::testing::AssertionResult Ok(const wavert::client::Status& s) {
+  if (s) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << s.message();
+}
+
+class DriverTest : public ::testing::Test {
+ protected:
+  // Tests that need device parameters set them in SetUpParameters (called before the load).
+  virtual void SetUpParameters() {}
+
+  void SetUp() override {
+    InstallMediaCategoryNames();
+    SetUpParameters();
+    ASSERT_EQ(wavert::host::LoadedDriver::load(DriverEntry, {}, &driver_), STATUS_SUCCESS);
+  }
+  void TearDown() override { driver_.reset(); }
+
+  wavert::host::KernelSession session_;  // simulated clock, fatal verifier
+  std::unique_ptr<wavert::host::LoadedDriver> driver_;
+};
+
+}  // namespace driver_test
