@@ -69,6 +69,11 @@ class CodecStage : public PoolObject {
   // render FIFOs, mixes, feeds the sink, loopback and cable, and puts due frames into capture FIFOs.
   // The controller passes itself so the stage can walk its running descriptors.
   void process(hw::Controller& controller, ULONGLONG device_ticks);
+
+  // What GetHWLatency reports as CodecDelay (100 ns units): the time from a frame entering the DAC
+  // (GetPosition's render position) to reaching the speaker output (sink, loopback, cable), or from
+  // the microphone source to the ADC -- true for the model, which delivers at engine ticks.
+  ULONG codec_delay_100ns() const;
 };
 
 }  // namespace wavert::codec

@@ -120,6 +120,23 @@ class StreamDescriptor {
   // ADC, for the frames of the current run; used for capture packet timestamps.
   ULONGLONG device_ticks_of_frame(ULONGLONG frame) const;
 
+  // ---- Codec side (DISPATCH_LEVEL, only from CodecStage::process inside the engine DPC) ------
+  // The DAC takes bytes a render stream's DMA fetched; the ADC puts bytes a capture stream's DMA
+  // will write. Both return the bytes moved (fewer when the FIFO runs empty / full: the stream's
+  // STS.FIFOE is set then, an underrun or overrun the driver can see).
+  ULONG fifo_take(void* bytes, ULONG max_bytes);
+  ULONG fifo_put(const void* bytes, ULONG count);
+  ULONG fifo_level() const;  // bytes in the FIFO now
+  // The codec stage's per-stream state lives with the descriptor (frames converted so far,
+  // resampler phase); the codec owns its meaning.
+  struct CodecState {
+    ULONGLONG frames_converted;  // DAC/ADC frames the codec has handled since reset
+    ULONGLONG phase;             // resampler position, codec-defined
+    ULONGLONG speaker_frame_at_start;  // speaker-grid frame aligned with this stream's frame 0
+    bool started;
+  };
+  CodecState& codec_state();
+
  protected:
   StreamDescriptor() = default;
   ~StreamDescriptor() = default;
@@ -140,6 +157,11 @@ class Controller : public PoolObject {
   // A free descriptor in reset state, or STATUS_INSUFFICIENT_RESOURCES when all are taken.
   [[nodiscard]] NTSTATUS allocate_stream(StreamRoute route, StreamDescriptor** out);
   void free_stream(StreamDescriptor* stream);  // resets it first
+
+  // Descriptors by index, for the codec stage's walk over running streams (DISPATCH_LEVEL, in the
+  // engine DPC): nullptr for a descriptor that is not allocated.
+  ULONG stream_capacity() const;  // kMaxStreamDescriptors
+  StreamDescriptor* stream(ULONG index) const;
 
   // ---- Registers ---------------------------------------------------------------------------------
   volatile UCHAR* register_page() const;
