@@ -217,8 +217,8 @@ ULONGLONG Controller::oscillator_hz_numerator() const {
 ULONGLONG Controller::oscillator_hz_denominator() const { return kPpmScale; }
 
 ULONGLONG Controller::grid_frame_at(ULONG rate_hz, ULONGLONG device_ticks) const {
-  // Grid frame k is due at tick ceil(k * kWallClockHz / r): frames due by tick t number
-  // floor(t * r / kWallClockHz) + 1; this is the index of the last one.
+  // Grid frame k is due at tick ceil(k * kWallClockHz / r): the last frame due by tick t is
+  // floor(t * r / kWallClockHz) (frames 0..that one, including the one due at t itself).
   return mul_div_floor(device_ticks, rate_hz, kWallClockHz);
 }
 
@@ -524,11 +524,8 @@ void Controller::power_up() {
 }
 
 bool Controller::powered() const {
-  KIRQL irql;
-  KeAcquireSpinLock(&lock_, &irql);
-  const bool powered = powered_;
-  KeReleaseSpinLock(&lock_, irql);
-  return powered;
+  // A single byte written under lock_; read without it so it can be asked from anywhere.
+  return *static_cast<const volatile bool*>(&powered_);
 }
 
 }  // namespace wavert::hw
