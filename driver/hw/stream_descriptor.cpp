@@ -249,6 +249,7 @@ void StreamDescriptor::clear_dma_state_locked() {
   anchor_grid_frame_ = 0;
   new_status_bits_ = 0;
   cached_page_physical_ = ~0ull;
+  cached_bdl_generation_ = 0;
   codec_state_ = CodecState{};
   write_sts_locked(0);
   write_lpib_locked();
@@ -403,13 +404,19 @@ ULONG StreamDescriptor::fifo_put(const void* bytes, ULONG count) {
 // ---- DMA -------------------------------------------------------------------------------------
 
 const BufferDescriptor* StreamDescriptor::resolve_bdl_locked() {
+  // The list's place on the bus changes only when something is detached (a new generation).
+  if (cached_bdl_generation_ == controller_->bus_generation_) {
+    return cached_bdl_;
+  }
   UCHAR* list_va = nullptr;
   ULONG list_bytes = 0;
   if (!controller_->bus_translate_locked(bdl_physical_, &list_va, &list_bytes) ||
       list_bytes < entry_count_ * sizeof(BufferDescriptor)) {
     return nullptr;
   }
-  return reinterpret_cast<const BufferDescriptor*>(list_va);
+  cached_bdl_ = reinterpret_cast<const BufferDescriptor*>(list_va);
+  cached_bdl_generation_ = controller_->bus_generation_;
+  return cached_bdl_;
 }
 
 void StreamDescriptor::descriptor_error_locked() {
