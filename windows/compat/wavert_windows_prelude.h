@@ -175,6 +175,22 @@ typedef IMiniportWaveRTOutputStream* PMINIPORTWAVERTOUTPUTSTREAM;
 #undef INTERFACE
 
 // ---------------------------------------------------------------------------------------------
+// 4b. Port library functions newer than mingw's portcls.h. PcUnregisterAdapterPowerManagement
+//     (Windows 7 and later, WDK "PcUnregisterAdapterPowerManagement function") is exported by
+//     portcls.sys and listed in importlibs/portcls.def; the adapter calls it to undo a
+//     PcRegisterAdapterPowerManagement when a later StartDevice step fails.
+// ---------------------------------------------------------------------------------------------
+
+extern "C" NTSTATUS NTAPI PcUnregisterAdapterPowerManagement(PDEVICE_OBJECT DeviceObject);
+
+// KSPROPERTY_AUDIO_PEAKMETER2 (Windows 8): mingw's KSPROPERTY_AUDIO enum stops at
+// KSPROPERTY_AUDIO_PREFERRED_STATUS; the WDK's ksmedia.h numbers PEAKMETER2 55. The topology
+// miniport's peak meter nodes answer it.
+#ifndef KSPROPERTY_AUDIO_PEAKMETER2
+#define KSPROPERTY_AUDIO_PEAKMETER2 ((KSPROPERTY_AUDIO)55)
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // 5. Layout pins (DESIGN.md, "Contract facts (x64 layouts)"). A mismatch here would corrupt
 //    every property request between portcls.sys and the miniport, so fail the build instead.
 // ---------------------------------------------------------------------------------------------
