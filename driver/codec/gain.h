@@ -6,8 +6,10 @@
 //
 // The linear gains 10^(dB/20) come from a table computed by the compiler: kernel code has no libm,
 // and a constexpr table is constant-initialised data (no global constructor runs in a driver). The
-// series below is evaluated in `double` and lands within a few ulps of the correctly rounded
-// value; 0 dB is exactly 1.0, so unity gain never alters a sample even where it is multiplied.
+// series below is evaluated in `long double` by the compiler only (x87 extended precision on both
+// g++ targets; nothing of it reaches the binary but the rounded doubles), which lands each entry
+// within one ulp of 10^(dB/20); 0 dB is exactly 1.0, so unity gain never alters a sample even
+// where it is multiplied.
 #pragma once
 
 #include <ntddk.h>
@@ -22,13 +24,13 @@ inline constexpr ULONG kVolumeStepCount =
 
 namespace gain_detail {
 
-inline constexpr double kLn10 = 2.302585092994045684017991454684364208;
+inline constexpr long double kLn10 = 2.302585092994045684017991454684364208L;
 
 // e^x for 0 <= x < 2.31 by its Taylor series: every term is positive, so there is no
 // cancellation, and 40 terms take the remainder below 1e-30.
-constexpr double exp_series(double x) {
-  double term = 1.0;
-  double sum = 1.0;
+constexpr long double exp_series(long double x) {
+  long double term = 1.0L;
+  long double sum = 1.0L;
   for (int n = 1; n <= 40; ++n) {
     term *= x / n;
     sum += term;
@@ -40,9 +42,9 @@ constexpr double exp_series(double x) {
 // split off first (10^-q is a product of exact powers of ten) so the series only ever sees
 // x = r * ln(10) / 40 with r < 40.
 constexpr double attenuation_gain(ULONG half_db_steps) {
-  double decades = 1.0;
-  for (ULONG q = half_db_steps / 40; q > 0; --q) decades *= 10.0;
-  return 1.0 / (decades * exp_series((half_db_steps % 40) * kLn10 / 40.0));
+  long double decades = 1.0L;
+  for (ULONG q = half_db_steps / 40; q > 0; --q) decades *= 10.0L;
+  return static_cast<double>(1.0L / (decades * exp_series((half_db_steps % 40) * kLn10 / 40.0L)));
 }
 
 struct GainTable {
