@@ -219,7 +219,7 @@ ULONGLONG Controller::oscillator_hz_denominator() const { return kPpmScale; }
 
 ULONGLONG Controller::grid_frame_at(ULONG rate_hz, ULONGLONG device_ticks) const {
   // Grid frame k is due at tick ceil(k * kWallClockHz / r): the last frame due by tick t is
-  // floor(t * r / kWallClockHz) (frames 0..that one, including the one due at t itself).
+  // g(t) = floor(t * r / kWallClockHz), and the frames before it are finished.
   return mul_div_floor(device_ticks, rate_hz, kWallClockHz);
 }
 

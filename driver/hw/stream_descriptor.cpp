@@ -256,9 +256,9 @@ void StreamDescriptor::clear_dma_state_locked() {
 }
 
 void StreamDescriptor::anchor_locked(ULONGLONG device_ticks) {
-  // The run starts on the next grid frame: the first one due strictly after `device_ticks`,
-  // floor(t * r / kWallClockHz) + 1, so the position at the RUN tick itself is still base_frames_.
-  anchor_grid_frame_ = controller_->grid_frame_at(format_.rate_hz, device_ticks) + 1;
+  // The run starts on the first grid frame due at or after `device_ticks`: the smallest k with
+  // ceil(k * kWallClockHz / r) >= t, which is floor((t - 1) * r / kWallClockHz) + 1 for t > 0.
+  anchor_grid_frame_ = device_ticks == 0 ? 0 : controller_->grid_frame_at(format_.rate_hz, device_ticks - 1) + 1;
   anchored_ = true;
 }
 
@@ -342,10 +342,10 @@ ULONGLONG StreamDescriptor::converter_frames_at(ULONGLONG device_ticks) const {
   if (!running_ || !anchored_) {
     return base_frames_;
   }
-  // A frame passes the converter at the tick it is due: by tick t the grid frames 0..g(t) have,
-  // g(t) = floor(t * r / kWallClockHz); those of this run are anchor..g(t).
-  const ULONGLONG frames_due = controller_->grid_frame_at(format_.rate_hz, device_ticks) + 1;
-  return base_frames_ + (frames_due > anchor_grid_frame_ ? frames_due - anchor_grid_frame_ : 0);
+  // A converter has finished grid frame k once frame k + 1 is due: by tick t it has finished the
+  // frames before g(t) = floor(t * r / kWallClockHz); this run's are anchor..g(t) - 1.
+  const ULONGLONG grid_frame = controller_->grid_frame_at(format_.rate_hz, device_ticks);
+  return base_frames_ + (grid_frame > anchor_grid_frame_ ? grid_frame - anchor_grid_frame_ : 0);
 }
 
 ULONGLONG StreamDescriptor::device_ticks_of_frame(ULONGLONG frame) const {

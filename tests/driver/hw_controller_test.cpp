@@ -394,9 +394,9 @@ TEST(HwController, StreamsOfOneRateRunFrameAlignedOnTheGrid) {
   const ULONGLONG t = rig.controller()->device_ticks_now();
   const ULONGLONG fa = a.sd()->converter_frames_at(t);
   const ULONGLONG fb = b.sd()->converter_frames_at(t);
-  // Position fa: frames 0..fa-1 have passed the DAC by t, frame fa has not.
-  EXPECT_LE(a.sd()->device_ticks_of_frame(fa - 1), t);
-  EXPECT_GT(a.sd()->device_ticks_of_frame(fa), t);
+  // Position fa: frames 0..fa-1 are finished by t -- frame fa is due, frame fa + 1 is not yet.
+  EXPECT_LE(a.sd()->device_ticks_of_frame(fa), t);
+  EXPECT_GT(a.sd()->device_ticks_of_frame(fa + 1), t);
   EXPECT_NE(fa, fb);
   // The latest frame of each was due at the same grid tick, and so is every later one.
   for (ULONGLONG k = 0; k < 1000; k += 7) {
