@@ -11,8 +11,18 @@
 namespace wavert::codec {
 namespace {
 
+constexpr ULONG kMaxBytesPerSample = 4;
+
 void fill(double* samples, ULONG count, double value) {
   for (ULONG i = 0; i < count; ++i) samples[i] = value;
+}
+
+// SDnCTL.RUN (HDA §3.3.35) read from the register page, the way a converter on the link sees its
+// stream run. StreamDescriptor::running() says the same but takes the controller's lock, which the
+// engine already holds while it calls process() (hw/controller.h, Controller::lock_): calling it
+// here is a spin-lock recursion.
+bool run_bit(const hw::Controller& controller, const hw::StreamDescriptor& stream) {
+  return (controller.register_page()[hw::stream_register(stream.index(), hw::kSdCtl)] & hw::kCtlRun) != 0;
 }
 
 }  // namespace
@@ -36,10 +46,10 @@ void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
 // Moves the bus to frames [begin_frame, end_frame): the newest kHistoryFrames of the last pass
 // become the history when the passes are contiguous on the same grid; anything else (the first
 // pass, a new format, a skipped stall) starts from silence.
-void CodecStage::advance_bus(Bus* bus, const StreamFormat& format, ULONGLONG begin_frame, ULONGLONG end_frame) {
+void CodecStage::advance_bus(Bus* bus, const StreamFormat& format, LONGLONG begin_frame, LONGLONG end_frame) {
   const ULONG channels = format.channels;
-  if (bus->format == format && bus->end_frame == begin_frame && begin_frame >= bus->first_frame + kHistoryFrames) {
-    const ULONGLONG keep_from = begin_frame - kHistoryFrames - bus->first_frame;
+  if (bus->valid && bus->format == format && bus->end_frame == begin_frame) {
+    const LONGLONG keep_from = begin_frame - kHistoryFrames - bus->first_frame;
     RtlMoveMemory(bus->samples, bus->samples + keep_from * channels, sizeof(double) * kHistoryFrames * channels);
   } else {
     fill(bus->samples, kHistoryFrames * channels, 0.0);
@@ -47,6 +57,7 @@ void CodecStage::advance_bus(Bus* bus, const StreamFormat& format, ULONGLONG beg
   bus->format = format;
   bus->first_frame = begin_frame - kHistoryFrames;
   bus->end_frame = end_frame;
+  bus->valid = true;
 }
 
 ULONG CodecStage::sync_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, bool render) {
@@ -59,9 +70,9 @@ ULONG CodecStage::sync_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks,
     state.started = false;
   }
 
-  // The run's anchor: the grid frame (of the stream's rate) that the stream's frame 0 would have
-  // had in this run. A new run (RUN after PAUSE, D0 after D3) re-anchors on the grid, which is
-  // when interpolation history no longer continues.
+  // The run's anchor: the grid frame (of the stream's rate) that the stream's frame 0 has in this
+  // run. A new run (RUN after PAUSE, D0 after D3) re-anchors on the grid, which is when
+  // interpolation history no longer continues.
   const ULONGLONG next_frame_ticks = stream.device_ticks_of_frame(state.frames_converted);
   const ULONGLONG anchor = grid_frame_at_or_after(next_frame_ticks, rate_hz) - state.frames_converted;
   if (!state.started || anchor != state.phase) {
@@ -79,12 +90,12 @@ ULONG CodecStage::sync_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks,
     if (render) {
       const ULONG block = stream.format().block_align();
       ULONGLONG stale_bytes = skipped * block;
-      while (stale_bytes > 0) {
-        const ULONG chunk = static_cast<ULONG>(stale_bytes < kChunkCapacityFrames * block ? stale_bytes
-                                                                                          : kChunkCapacityFrames * block);
-        const ULONG taken = stream.fifo_take(bytes_, chunk);
-        if (taken == 0) break;
-        stale_bytes -= taken;
+      const ULONG buffer_bytes = kChunkCapacityFrames * kMaxChannels * kMaxBytesPerSample;
+      while (stale_bytes > 0 && stream.fifo_level() > 0) {
+        const ULONG level = stream.fifo_level();
+        ULONG chunk = stale_bytes < buffer_bytes ? static_cast<ULONG>(stale_bytes) : buffer_bytes;
+        if (chunk > level) chunk = level;
+        stale_bytes -= stream.fifo_take(bytes_, chunk);
       }
       fill(history_[stream.index()].samples, kHistoryFrames * kMaxChannels, 0.0);
     }
@@ -94,8 +105,8 @@ ULONG CodecStage::sync_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks,
   return static_cast<ULONG>(due);
 }
 
-ULONGLONG CodecStage::mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, ULONGLONG begin_frame,
-                                        ULONGLONG end_frame, double* mix) {
+LONGLONG CodecStage::mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, LONGLONG begin_frame,
+                                       LONGLONG end_frame, double* mix) {
   const StreamFormat& format = stream.format();
   const ULONG channels = format.channels;
   const ULONG block = format.block_align();
@@ -103,7 +114,7 @@ ULONGLONG CodecStage::mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG 
   hw::StreamDescriptor::CodecState& state = stream.codec_state();
   StreamHistory& history = history_[stream.index()];
 
-  // window[] = stream frames first_in_window .. first_in_window + kHistoryFrames + due - 1.
+  // window[] holds stream frames first_in_window .. end_new - 1: the history, then what is due.
   double* window = stream_samples_;
   RtlCopyMemory(window, history.samples, sizeof(double) * kHistoryFrames * channels);
   double* fresh = window + kHistoryFrames * channels;
@@ -116,8 +127,8 @@ ULONGLONG CodecStage::mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG 
   decode_samples(format, bytes_, taken, fresh);
   fill(fresh + taken * channels, (due - taken) * channels, 0.0);
 
-  const LONGLONG first_in_window = static_cast<LONGLONG>(state.frames_converted) - kHistoryFrames;
   const LONGLONG first_new = static_cast<LONGLONG>(state.frames_converted);
+  const LONGLONG first_in_window = first_new - kHistoryFrames;
   const LONGLONG end_new = first_new + due;
   state.frames_converted += due;
   RtlCopyMemory(history.samples, window + due * channels, sizeof(double) * kHistoryFrames * channels);
@@ -125,28 +136,30 @@ ULONGLONG CodecStage::mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG 
   const ULONG speaker_channels = speaker_.format.channels;
   ChannelMap map;
   build_channel_map(format, speaker_.format, &map);
+  // Stream frame j is grid frame anchor + j of the stream's rate.
   const LONGLONG anchor = static_cast<LONGLONG>(state.phase);
 
   if (format.rate_hz == speaker_.format.rate_hz) {
-    // Same grid: speaker frame k is stream frame k - anchor, taken in this very pass.
-    LONGLONG from = static_cast<LONGLONG>(begin_frame) - anchor;
-    LONGLONG to = static_cast<LONGLONG>(end_frame) - anchor;
+    // Same grid: speaker frame k is stream frame k - anchor, finished in this very pass.
+    LONGLONG from = begin_frame - anchor;
+    LONGLONG to = end_frame - anchor;
     if (from < first_new) from = first_new;
     if (to > end_new) to = end_new;
     if (from >= to) return end_frame;
     mix_mapped(map, window + (from - first_in_window) * channels, static_cast<ULONG>(to - from),
-               mix + (from + anchor - static_cast<LONGLONG>(begin_frame)) * speaker_channels);
-    return static_cast<ULONGLONG>(from + anchor);
+               mix + (from + anchor - begin_frame) * speaker_channels);
+    return from + anchor;
   }
 
-  // Resampled: speaker frame k sits at k * r / R on the stream's grid; interpolate between the
-  // two stream frames due by then (docs/codec-stage.md, "Rate conversion").
-  ULONGLONG first_contribution = end_frame;
-  GridWalk walk(begin_frame, speaker_.format.rate_hz, format.rate_hz);
+  // Resampled. Speaker frame k is finished at (k + 1) / R s, when the stream has finished its
+  // frames below (k + 1) * r / R: interpolate between the two newest of those
+  // (docs/codec-stage.md, "Rate conversion").
+  LONGLONG first_contribution = end_frame;
+  GridWalk walk(static_cast<ULONGLONG>(begin_frame + 1), speaker_.format.rate_hz, format.rate_hz);
   double frame[kMaxChannels];
-  for (ULONGLONG k = begin_frame; k < end_frame; ++k, walk.next()) {
-    const LONGLONG newer = static_cast<LONGLONG>(walk.whole()) - anchor;
-    if (newer - 1 < first_in_window || newer >= end_new) continue;  // before the run / not yet due
+  for (LONGLONG k = begin_frame; k < end_frame; ++k, walk.next()) {
+    const LONGLONG newer = static_cast<LONGLONG>(walk.whole()) - 1 - anchor;
+    if (newer - 1 < first_in_window || newer >= end_new) continue;  // before the run / not finished
     interpolate_frame(window + (newer - 1 - first_in_window) * channels, window + (newer - first_in_window) * channels,
                       walk.fraction(), channels, frame);
     mix_mapped(map, frame, 1, mix + (k - begin_frame) * speaker_channels);
@@ -161,35 +174,36 @@ void CodecStage::feed_capture_stream(hw::StreamDescriptor& stream, ULONGLONG end
   if (due == 0) return;
   hw::StreamDescriptor::CodecState& state = stream.codec_state();
   const ULONG bus_channels = bus.format.channels;
+  const ULONG channels = format.channels;
   ChannelMap map;
   build_channel_map(bus.format, format, &map);
 
-  // Capture frame j is grid frame anchor + j of its rate; on the bus's grid that is
-  // (anchor + j) * R_bus / r.
-  const ULONGLONG first_grid_frame = state.phase + state.frames_converted;
+  // Capture frame j is grid frame anchor + j of its rate.
+  const LONGLONG first_grid_frame = static_cast<LONGLONG>(state.phase + state.frames_converted);
+  double* out = capture_samples_;
   if (format.rate_hz == bus.format.rate_hz) {
-    // Same grid: a frame for frame copy (bit-exact when the formats match).
-    ULONGLONG from = first_grid_frame;
-    const ULONGLONG to = first_grid_frame + due;
-    double* out = capture_samples_;
-    // Frames outside what the bus holds cannot occur with both on the grid; should they, they
-    // are silence rather than a read outside the buffer.
-    for (; from < to && from < bus.first_frame; ++from, out += format.channels) fill(out, format.channels, 0.0);
-    const ULONGLONG inside_to = to < bus.end_frame ? to : bus.end_frame;
+    // Same grid: frame for frame (bit-exact when the formats match). Frames outside what the bus
+    // holds cannot occur with both on the grid; should they, they are silence rather than a read
+    // outside the buffer.
+    LONGLONG from = first_grid_frame;
+    const LONGLONG to = first_grid_frame + due;
+    for (; from < to && from < bus.first_frame; ++from, out += channels) fill(out, channels, 0.0);
+    const LONGLONG inside_to = to < bus.end_frame ? to : bus.end_frame;
     if (from < inside_to) {
       copy_mapped(map, bus.samples + (from - bus.first_frame) * bus_channels, static_cast<ULONG>(inside_to - from), out);
-      out += (inside_to - from) * format.channels;
+      out += (inside_to - from) * channels;
       from = inside_to;
     }
-    if (from < to) fill(out, static_cast<ULONG>(to - from) * format.channels, 0.0);
+    if (from < to) fill(out, static_cast<ULONG>(to - from) * channels, 0.0);
   } else {
-    GridWalk walk(first_grid_frame, format.rate_hz, bus.format.rate_hz);
+    // Capture frame g is finished at (g + 1) / r s; the bus has finished its frames below
+    // (g + 1) * R / r by then: interpolate between the newest two.
+    GridWalk walk(static_cast<ULONGLONG>(first_grid_frame + 1), format.rate_hz, bus.format.rate_hz);
     double frame[kMaxChannels];
-    double* out = capture_samples_;
-    for (ULONG j = 0; j < due; ++j, walk.next(), out += format.channels) {
-      const ULONGLONG newer = walk.whole();
-      if (newer < bus.first_frame + 1 || newer >= bus.end_frame) {
-        fill(out, format.channels, 0.0);
+    for (ULONG j = 0; j < due; ++j, walk.next(), out += channels) {
+      const LONGLONG newer = static_cast<LONGLONG>(walk.whole()) - 1;
+      if (newer - 1 < bus.first_frame || newer >= bus.end_frame) {
+        fill(out, channels, 0.0);
         continue;
       }
       interpolate_frame(bus.samples + (newer - 1 - bus.first_frame) * bus_channels,
@@ -212,7 +226,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   const ULONG capacity = controller.stream_capacity();
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !stream->running()) continue;
+    if (stream == nullptr || !run_bit(controller, *stream)) continue;
     // "First to run": the stream whose next frame is due earliest (lowest index on a tie).
     const ULONGLONG ticks = stream->device_ticks_of_frame(stream->codec_state().frames_converted);
     switch (stream->route()) {
@@ -241,7 +255,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       // The speaker format rule: the first render stream to run while none runs sets it.
       if (speaker_.format != first_render->format()) {
         speaker_.format = first_render->format();
-        speaker_.end_frame = 0;  // what the bus holds is in the old format: start from silence
+        speaker_.valid = false;  // what the bus holds is in the old format: start from silence
       }
       speaker_run_active_ = true;
       sink_waiting_for_first_frame_ = true;
@@ -257,20 +271,20 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Speaker: mix, volume, mute, peak, sink ---------------------------------------------------
   const StreamFormat speaker_format = speaker_.format;
   const ULONG speaker_channels = speaker_format.channels;
-  const ULONGLONG speaker_begin = grid_frames_due(begin_ticks, speaker_format.rate_hz);
-  const ULONGLONG speaker_end = grid_frames_due(end_ticks, speaker_format.rate_hz);
+  const LONGLONG speaker_begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, speaker_format.rate_hz));
+  const LONGLONG speaker_end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, speaker_format.rate_hz));
   const ULONG speaker_frames = static_cast<ULONG>(speaker_end - speaker_begin);
   advance_bus(&speaker_, speaker_format, speaker_begin, speaker_end);
   double* mix = speaker_.samples + kHistoryFrames * speaker_channels;
   // -0.0 is the additive identity of IEEE doubles (-0.0 + x == x for every x, -0.0 included), so a
   // single stream mixed into it comes out bit for bit, float -0.0 samples included.
   fill(mix, speaker_frames * speaker_channels, -0.0);
-  ULONGLONG first_contribution = speaker_end;
+  LONGLONG first_contribution = speaker_end;
   if (first_render != nullptr) {
     for (ULONG i = 0; i < capacity; ++i) {
       hw::StreamDescriptor* stream = controller.stream(i);
-      if (stream == nullptr || !stream->running() || stream->route() != hw::StreamRoute::SpeakerRender) continue;
-      const ULONGLONG first = mix_render_stream(*stream, end_ticks, speaker_begin, speaker_end, mix);
+      if (stream == nullptr || !run_bit(controller, *stream) || stream->route() != hw::StreamRoute::SpeakerRender) continue;
+      const LONGLONG first = mix_render_stream(*stream, end_ticks, speaker_begin, speaker_end, mix);
       if (first < first_contribution) first_contribution = first;
     }
   }
@@ -288,7 +302,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
     KeAcquireSpinLock(&connections_lock_, &irql);
     if (speaker_run_active_) {
       // The sink hears the run from the first frame a stream put on the speaker.
-      ULONGLONG from = speaker_begin;
+      LONGLONG from = speaker_begin;
       if (sink_waiting_for_first_frame_) {
         from = first_contribution;
         sink_waiting_for_first_frame_ = from == speaker_end;
@@ -316,12 +330,12 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       // As for the speaker: the first microphone stream to run while none runs sets the format the
       // source is read in.
       microphone_.format = first_microphone->format();
-      microphone_.end_frame = 0;
+      microphone_.valid = false;
       microphone_run_active_ = true;
     }
     const StreamFormat format = microphone_.format;
-    const ULONGLONG begin = grid_frames_due(begin_ticks, format.rate_hz);
-    const ULONGLONG end = grid_frames_due(end_ticks, format.rate_hz);
+    const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, format.rate_hz));
+    const LONGLONG end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, format.rate_hz));
     advance_bus(&microphone_, format, begin, end);
     double* samples = microphone_.samples + kHistoryFrames * format.channels;
     const ULONG frames = static_cast<ULONG>(end - begin);
@@ -351,7 +365,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Capture: loopback from the speaker output, microphone streams from the microphone -------
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !stream->running()) continue;
+    if (stream == nullptr || !run_bit(controller, *stream)) continue;
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
         break;

@@ -103,8 +103,9 @@ class CodecStage : public PoolObject {
   struct Bus {
     StreamFormat format;
     double* samples;
-    ULONGLONG first_frame;
-    ULONGLONG end_frame;
+    LONGLONG first_frame;  // signed: the history of the pass at frame 0 lies before the grid
+    LONGLONG end_frame;
+    bool valid;            // false: the next pass starts from silence (new format)
   };
   struct Controls {
     LONG volume_db_16_16[kMaxChannels];
@@ -126,10 +127,10 @@ class CodecStage : public PoolObject {
   void snapshot_gains(CodecEndpoint endpoint, Gains* gains);
   void fold_peaks(CodecEndpoint endpoint, const double* peak_magnitude);
   void apply_gains(const Gains& gains, double* samples, ULONG frames, ULONG channels, double* peak_magnitude);
-  static void advance_bus(Bus* bus, const StreamFormat& format, ULONGLONG begin_frame, ULONGLONG end_frame);
+  static void advance_bus(Bus* bus, const StreamFormat& format, LONGLONG begin_frame, LONGLONG end_frame);
   // Returns the first speaker frame the stream contributed to (end_frame when none).
-  ULONGLONG mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, ULONGLONG begin_frame,
-                              ULONGLONG end_frame, double* mix);
+  LONGLONG mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, LONGLONG begin_frame,
+                             LONGLONG end_frame, double* mix);
   void feed_capture_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, const Bus& bus);
   // Brings the descriptor's codec state to its current run; returns the frames due by end_ticks
   // (at most kChunkCapacityFrames: a longer backlog is skipped).

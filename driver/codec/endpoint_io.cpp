@@ -1,6 +1,7 @@
 // create_sink() and create_source() (endpoint_io.h): parse the spec, build what it names.
 #include "codec/endpoint_io.h"
 
+#include "codec/sink_file.h"
 #include "codec/sink_null.h"
 #include "codec/source_silence.h"
 #include "codec/source_tone.h"
@@ -15,7 +16,6 @@ NTSTATUS create_sink(PDEVICE_OBJECT device, const char* spec, Sink** out) {
   *out = nullptr;
   EndpointSpec parsed;
   WAVERT_RETURN_IF_FAILED(parse_sink_spec(spec, &parsed));
-  (void)device;
   switch (parsed.kind) {
     case EndpointKind::Null: {
       NullSink* sink = nullptr;
@@ -23,7 +23,13 @@ NTSTATUS create_sink(PDEVICE_OBJECT device, const char* spec, Sink** out) {
       *out = sink;
       return STATUS_SUCCESS;
     }
-    case EndpointKind::File:
+    case EndpointKind::File: {
+      FileSink* sink = nullptr;
+      WAVERT_RETURN_IF_FAILED(
+          FileSink::create(device, parsed.path, parsed.path_chars, FileSink::kDefaultRingBytes, &sink));
+      *out = sink;
+      return STATUS_SUCCESS;
+    }
     case EndpointKind::Alsa:
       return STATUS_NOT_SUPPORTED;
     case EndpointKind::Silence:

@@ -1,6 +1,9 @@
 // Sample-grid arithmetic of the codec stage (hw/controller.h, "Time"): frame k of a rate-r grid
-// is due at device tick ceil(k * kWallClockHz / r), every grid anchored at tick 0. Pure, any IRQL,
-// 128-bit intermediates (common/muldiv.h).
+// is due at device tick ceil(k * kWallClockHz / r), every grid anchored at tick 0. A converter has
+// finished frame k -- it "passed the DAC" or "left the ADC" -- once frame k + 1 is due: that is
+// how StreamDescriptor::converter_frames_at counts, and the codec counts its own grids the same
+// way, so a stream and the speaker of the same rate handle the same grid frames in the same pass.
+// Pure, any IRQL, 128-bit intermediates (common/muldiv.h).
 #pragma once
 
 #include <ntddk.h>
@@ -10,16 +13,15 @@
 
 namespace wavert::codec {
 
-// Frames of the rate-`rate_hz` grid due by device tick `ticks` (ceil(k F / r) <= ticks):
-// floor(ticks * r / F) + 1, frame 0 being due at tick 0.
-constexpr ULONGLONG grid_frames_due(ULONGLONG ticks, ULONG rate_hz) {
-  return mul_div_floor(ticks, rate_hz, hw::kWallClockHz) + 1;
+// Grid frames finished by device tick `ticks`: k < floor(ticks * r / F) (frame k + 1 is due).
+constexpr ULONGLONG grid_frames_passed(ULONGLONG ticks, ULONG rate_hz) {
+  return mul_div_floor(ticks, rate_hz, hw::kWallClockHz);
 }
 
 // The first grid frame due at or after tick `ticks` (ceil(k F / r) >= ticks). For a tick that is
 // itself a grid point this is the frame due there.
 constexpr ULONGLONG grid_frame_at_or_after(ULONGLONG ticks, ULONG rate_hz) {
-  return ticks == 0 ? 0 : grid_frames_due(ticks - 1, rate_hz);
+  return ticks == 0 ? 0 : grid_frames_passed(ticks - 1, rate_hz) + 1;
 }
 
 // Walks the frames of one grid (rate `from_hz`) and gives each one's position on another grid
@@ -57,10 +59,10 @@ class GridWalk {
   ULONG step_remainder_;
 };
 
-// Linear interpolation between the two newest source frames at a position `fraction` of the way
-// from `older` to `newer`, per channel. A resampled stream is therefore heard one of its own
-// frames late (the newest frame due is the right-hand end of the interval): the price of never
-// reading a frame before it is due. See docs/codec-stage.md, "Rate conversion".
+// Linear interpolation at `fraction` of the way from `older` to `newer`, per channel. The codec
+// interpolates between the two newest source frames a converter has finished, so a resampled
+// stream is heard one of its own frames late: the price of never reading a frame before it
+// passed. See docs/codec-stage.md, "Rate conversion".
 inline void interpolate_frame(const double* older, const double* newer, double fraction, ULONG channels,
                               double* out) {
   for (ULONG c = 0; c < channels; ++c) out[c] = older[c] + (newer[c] - older[c]) * fraction;

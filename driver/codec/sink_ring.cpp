@@ -130,3 +130,52 @@ void PassiveWorker::close_and_wait() {
 }
 
 }  // namespace wavert::codec
+
+namespace wavert::codec {
+
+NTSTATUS open_spec_file(const char* path, ULONG path_chars, bool write, HANDLE* out) {
+  PAGED_CODE();
+  *out = nullptr;
+  static const char kDosPrefix[] = "\\??\\";
+  const ULONG prefix_chars = path[0] == '\\' ? 0 : 4;
+  const ULONG chars = prefix_chars + path_chars;
+  if (chars * sizeof(WCHAR) > 0xFFFE) return STATUS_INVALID_PARAMETER;
+  auto* buffer = static_cast<WCHAR*>(ExAllocatePool2(POOL_FLAG_NON_PAGED, chars * sizeof(WCHAR), tags::kSink));
+  if (buffer == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
+  for (ULONG i = 0; i < prefix_chars; ++i) buffer[i] = static_cast<WCHAR>(kDosPrefix[i]);
+  for (ULONG i = 0; i < path_chars; ++i) buffer[prefix_chars + i] = static_cast<WCHAR>(path[i]);  // ASCII (spec.h)
+  UNICODE_STRING name;
+  name.Buffer = buffer;
+  name.Length = static_cast<USHORT>(chars * sizeof(WCHAR));
+  name.MaximumLength = name.Length;
+  OBJECT_ATTRIBUTES attributes;
+  InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, nullptr, nullptr);
+  IO_STATUS_BLOCK io_status;
+  const NTSTATUS status =
+      ZwCreateFile(out, write ? (GENERIC_WRITE | SYNCHRONIZE) : (GENERIC_READ | SYNCHRONIZE), &attributes, &io_status,
+                   nullptr, FILE_ATTRIBUTE_NORMAL, FILE_SHARE_READ, write ? FILE_OVERWRITE_IF : FILE_OPEN,
+                   FILE_SYNCHRONOUS_IO_NONALERT | FILE_NON_DIRECTORY_FILE, nullptr, 0);
+  if (!NT_SUCCESS(status)) {
+    *out = nullptr;
+    DbgPrintEx(DPFLTR_IHVAUDIO_ID, DPFLTR_ERROR_LEVEL, "wavert: cannot open %wZ for %s: status 0x%08X\n", &name,
+               write ? "writing" : "reading", static_cast<ULONG>(status));
+  }
+  ExFreePoolWithTag(buffer, tags::kSink);
+  return status;
+}
+
+void map_channels(const double* in, ULONG in_channels, double* out, ULONG out_channels) {
+  if (in_channels == out_channels) {
+    for (ULONG c = 0; c < out_channels; ++c) out[c] = in[c];
+  } else if (out_channels == 1) {
+    double sum = 0.0;
+    for (ULONG c = 0; c < in_channels; ++c) sum += in[c];
+    out[0] = sum / in_channels;
+  } else if (in_channels == 1) {
+    for (ULONG c = 0; c < out_channels; ++c) out[c] = in[0];
+  } else {
+    for (ULONG c = 0; c < out_channels; ++c) out[c] = c < in_channels ? in[c] : 0.0;
+  }
+}
+
+}  // namespace wavert::codec

@@ -83,3 +83,20 @@ class PassiveWorker {
 };
 
 }  // namespace wavert::codec
+
+namespace wavert::codec {
+
+// PASSIVE_LEVEL. Opens the file a spec names: PATH as given when it is an NT object name (starts
+// with '\'), else "\??\" PATH (a DOS path: C:\x.wav on Windows; /tmp/x.wav on the host, which maps
+// \??\ onto its own file system). write: created or truncated (FILE_OVERWRITE_IF) for writing;
+// otherwise opened for reading and must exist. Synchronous I/O, kernel handle. A failure is logged
+// with DbgPrintEx naming the path and the status.
+[[nodiscard]] NTSTATUS open_spec_file(const char* path, ULONG path_chars, bool write, HANDLE* out);
+
+// The channel policy of every conversion between a run's format and a file's (or a request's):
+// the same count copies; one output channel takes the mean of all inputs; one input channel is
+// copied to every output; otherwise output channel c takes input c, and outputs beyond the
+// inputs are silent. Any IRQL.
+void map_channels(const double* in, ULONG in_channels, double* out, ULONG out_channels);
+
+}  // namespace wavert::codec

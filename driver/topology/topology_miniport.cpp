@@ -293,6 +293,50 @@ NTSTATUS peak_handler(PPCPROPERTY_REQUEST request) {
   return return_long(request, legacy ? peak >> 16 : peak);
 }
 
+// KSPROPERTY_JACK_DESCRIPTION on the bridge pin that faces the outside world (the speaker's
+// bridge out, the microphone's bridge in): a KSMULTIPLE_ITEM with one KSJACK_DESCRIPTION. The
+// virtual card presents a rear 3.5 mm jack of the conventional colour, always connected, carrying
+// every channel the codec stage controls. Other pins have no jack: STATUS_INVALID_DEVICE_REQUEST.
+// The request arrives through the filter (KSP_PIN): Instance holds PinId.
+NTSTATUS jack_description_handler(PPCPROPERTY_REQUEST request) {
+  PAGED_CODE();
+  TopologyMiniport* miniport = TopologyMiniport::from_request(request);
+  if (request->InstanceSize < sizeof(ULONG) || request->Instance == nullptr) {
+    return STATUS_INVALID_PARAMETER;
+  }
+  ULONG pin = 0;
+  RtlCopyMemory(&pin, request->Instance, sizeof pin);
+  const bool speaker = miniport->endpoint() == CodecEndpoint::Speaker;
+  const ULONG jack_pin = speaker ? filters::kTopologyBridgeOutPin : filters::kTopologyBridgeInPin;
+  if (pin != jack_pin) {
+    return STATUS_INVALID_DEVICE_REQUEST;
+  }
+  constexpr ULONG kBytes = sizeof(KSMULTIPLE_ITEM) + sizeof(KSJACK_DESCRIPTION);
+  if (request->ValueSize < kBytes) {
+    const NTSTATUS status = request->ValueSize == 0 ? STATUS_BUFFER_OVERFLOW : STATUS_BUFFER_TOO_SMALL;
+    request->ValueSize = kBytes;
+    return status;
+  }
+  KSMULTIPLE_ITEM header;
+  header.Size = kBytes;
+  header.Count = 1;
+  KSJACK_DESCRIPTION jack;
+  RtlZeroMemory(&jack, sizeof jack);
+  jack.ChannelMapping = KSAUDIO_SPEAKER_7POINT1_SURROUND;  // codec::kMaxChannels channels
+  // 0x00RRGGBB: HDA's colour codes, green for line/speaker out and pink for microphone in.
+  jack.Color = speaker ? 0x0000FF00u : 0x00FF80C0u;
+  jack.ConnectionType = eConnType3Point5mm;
+  jack.GeoLocation = eGeoLocRear;
+  jack.GenLocation = eGenLocPrimaryBox;
+  jack.PortConnection = ePortConnJack;
+  jack.IsConnected = TRUE;
+  auto* out = static_cast<PUCHAR>(request->Value);
+  RtlCopyMemory(out, &header, sizeof header);
+  RtlCopyMemory(out + sizeof header, &jack, sizeof jack);
+  request->ValueSize = kBytes;
+  return STATUS_SUCCESS;
+}
+
 // ---- Filter description -------------------------------------------------------------------------
 
 const PCPROPERTY_ITEM kVolumeProperties[] = {
@@ -309,6 +353,10 @@ const PCPROPERTY_ITEM kPeakMeterProperties[] = {
     {&KSPROPSETID_Audio, KSPROPERTY_AUDIO_PEAKMETER, PCPROPERTY_ITEM_FLAG_GET | PCPROPERTY_ITEM_FLAG_BASICSUPPORT,
      peak_handler},
 };
+const PCPROPERTY_ITEM kFilterProperties[] = {
+    {&KSPROPSETID_Jack, KSPROPERTY_JACK_DESCRIPTION, PCPROPERTY_ITEM_FLAG_GET, jack_description_handler},
+};
+DEFINE_PCAUTOMATION_TABLE_PROP(kFilterAutomation, kFilterProperties);
 DEFINE_PCAUTOMATION_TABLE_PROP(kVolumeAutomation, kVolumeProperties);
 DEFINE_PCAUTOMATION_TABLE_PROP(kMuteAutomation, kMuteProperties);
 DEFINE_PCAUTOMATION_TABLE_PROP(kPeakMeterAutomation, kPeakMeterProperties);
@@ -366,7 +414,7 @@ const GUID kCategories[] = {
 };
 
 PCFILTER_DESCRIPTOR g_speaker_filter = {0,
-                                        nullptr,
+                                        &kFilterAutomation,
                                         sizeof(PCPIN_DESCRIPTOR),
                                         SIZEOF_ARRAY(kSpeakerPins),
                                         kSpeakerPins,
@@ -378,7 +426,7 @@ PCFILTER_DESCRIPTOR g_speaker_filter = {0,
                                         SIZEOF_ARRAY(kCategories),
                                         kCategories};
 PCFILTER_DESCRIPTOR g_microphone_filter = {0,
-                                           nullptr,
+                                           &kFilterAutomation,
                                            sizeof(PCPIN_DESCRIPTOR),
                                            SIZEOF_ARRAY(kMicrophonePins),
                                            kMicrophonePins,

@@ -12,12 +12,12 @@ constexpr std::uint64_t kF = wavert::hw::kWallClockHz;
 
 std::uint64_t due_tick(std::uint64_t frame, std::uint64_t rate) { return (frame * kF + rate - 1) / rate; }
 
-TEST(CodecGrid, FramesDueCountsExactlyTheFramesWhoseTickHasCome) {
+TEST(CodecGrid, FramesPassedCountsTheFramesWhoseSuccessorIsDue) {
   for (ULONG rate : {8000u, 11025u, 44100u, 48000u, 96000u, 192000u}) {
     std::uint64_t frame = 0;
     for (std::uint64_t tick = 0; tick < 200000; tick += 37) {
-      while (due_tick(frame, rate) <= tick) ++frame;  // frame = first not yet due
-      ASSERT_EQ(grid_frames_due(tick, rate), frame) << rate << " Hz at tick " << tick;
+      while (due_tick(frame + 1, rate) <= tick) ++frame;  // frame = first whose successor is not due
+      ASSERT_EQ(grid_frames_passed(tick, rate), frame) << rate << " Hz at tick " << tick;
     }
   }
 }
@@ -33,8 +33,8 @@ TEST(CodecGrid, FrameAtOrAfterAGridTickIsTheFrameDueThere) {
 
 TEST(CodecGrid, NoOverflowAfterAYearOfUptime) {
   const std::uint64_t year_ticks = kF * 3600ull * 24 * 365;
-  const std::uint64_t expected = static_cast<std::uint64_t>((static_cast<unsigned __int128>(year_ticks) * 192000) / kF) + 1;
-  EXPECT_EQ(grid_frames_due(year_ticks, 192000), expected);
+  const std::uint64_t expected = static_cast<std::uint64_t>((static_cast<unsigned __int128>(year_ticks) * 192000) / kF);
+  EXPECT_EQ(grid_frames_passed(year_ticks, 192000), expected);
   GridWalk walk(expected, 192000, 44100);
   EXPECT_EQ(walk.whole(), static_cast<std::uint64_t>(static_cast<unsigned __int128>(expected) * 44100 / 192000));
 }
