@@ -25,6 +25,16 @@ bool run_bit(const hw::Controller& controller, const hw::StreamDescriptor& strea
   return (controller.register_page()[hw::stream_register(stream.index(), hw::kSdCtl)] & hw::kCtlRun) != 0;
 }
 
+// True when the stream is still in the run the codec saw in its last pass: not reset since, not
+// re-anchored by a new RUN or a power cycle. The engine only ticks while some stream runs, so a
+// gap with no render stream is seen this way, not as a pass without one.
+bool continues_run(hw::StreamDescriptor& stream, ULONGLONG end_ticks) {
+  const hw::StreamDescriptor::CodecState& state = stream.codec_state();
+  if (!state.started || stream.converter_frames_at(end_ticks) < state.frames_converted) return false;
+  const ULONGLONG next_frame_ticks = stream.device_ticks_of_frame(state.frames_converted);
+  return grid_frame_at_or_after(next_frame_ticks, stream.format().rate_hz) - state.frames_converted == state.phase;
+}
+
 }  // namespace
 
 // ---- Engine side ------------------------------------------------------------------------------------
@@ -221,8 +231,10 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Which streams run, and does a speaker run begin or end? -------------------------------
   hw::StreamDescriptor* first_render = nullptr;
   ULONGLONG first_render_ticks = 0;
+  bool render_run_continues = false;
   hw::StreamDescriptor* first_microphone = nullptr;
   ULONGLONG first_microphone_ticks = 0;
+  bool microphone_run_continues = false;
   const ULONG capacity = controller.stream_capacity();
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
@@ -231,12 +243,14 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
     const ULONGLONG ticks = stream->device_ticks_of_frame(stream->codec_state().frames_converted);
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
+        render_run_continues = render_run_continues || continues_run(*stream, end_ticks);
         if (first_render == nullptr || ticks < first_render_ticks) {
           first_render = stream;
           first_render_ticks = ticks;
         }
         break;
       case hw::StreamRoute::MicrophoneCapture:
+        microphone_run_continues = microphone_run_continues || continues_run(*stream, end_ticks);
         if (first_microphone == nullptr || ticks < first_microphone_ticks) {
           first_microphone = stream;
           first_microphone_ticks = ticks;
@@ -246,11 +260,18 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
         break;
     }
   }
+  if (!microphone_run_continues) microphone_run_active_ = false;
 
   bool cable;
   {
     KIRQL irql;
     KeAcquireSpinLock(&connections_lock_, &irql);
+    if (speaker_run_active_ && !render_run_continues) {
+      // Every render stream of the run has stopped (seen at the first engine tick after, which
+      // may be the one where the next run begins).
+      speaker_run_active_ = false;
+      if (sink_ != nullptr) sink_->end();
+    }
     if (first_render != nullptr && !speaker_run_active_) {
       // The speaker format rule: the first render stream to run while none runs sets it.
       if (speaker_.format != first_render->format()) {
@@ -260,9 +281,6 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       speaker_run_active_ = true;
       sink_waiting_for_first_frame_ = true;
       if (sink_ != nullptr) sink_->begin(speaker_.format);
-    } else if (first_render == nullptr && speaker_run_active_) {
-      speaker_run_active_ = false;
-      if (sink_ != nullptr) sink_->end();
     }
     cable = cable_;
     KeReleaseSpinLock(&connections_lock_, irql);
