@@ -1,6 +1,7 @@
 // create_sink() and create_source() (endpoint_io.h): parse the spec, build what it names.
 #include "codec/endpoint_io.h"
 
+#include "codec/sink_alsa.h"
 #include "codec/sink_file.h"
 #include "codec/sink_null.h"
 #include "codec/source_file.h"
@@ -31,8 +32,12 @@ NTSTATUS create_sink(PDEVICE_OBJECT device, const char* spec, Sink** out) {
       *out = sink;
       return STATUS_SUCCESS;
     }
-    case EndpointKind::Alsa:
-      return STATUS_NOT_SUPPORTED;
+    case EndpointKind::Alsa: {
+      AlsaSink* sink = nullptr;
+      WAVERT_RETURN_IF_FAILED(AlsaSink::create(device, parsed.path, parsed.path_chars, &sink));
+      *out = sink;
+      return STATUS_SUCCESS;
+    }
     case EndpointKind::Silence:
     case EndpointKind::Tone:
     case EndpointKind::Cable:
