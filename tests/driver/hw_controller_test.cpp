@@ -559,3 +559,41 @@ TEST(HwController, MonthsOfUptimeDoNotBreakTheTimeArithmetic) {
 }
 
 }  // namespace
+
+namespace {
+
+// The same engine on the real clock: timers fire on a host thread, DPCs may be late. Position
+// stays a function of the performance counter; the DMA keeps the buffer aligned with it.
+TEST(HwControllerRealClock, PositionFollowsTheHostClockAndTheDmaKeepsUp) {
+  wavert::host::KernelConfig kernel = sim_config();
+  kernel.clock = wavert::host::ClockKind::Real;
+  ControllerConfig config;
+  config.oscillator_ppm = 500;
+  Rig rig(config, kernel);
+  Link link;
+  rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
+  const StreamFormat format = pcm_format(2, 16, 16, 48000);
+  TestStream s(rig.controller(), StreamRoute::SpeakerRender, format, 4 * 1920, 1920, {1920, 2 * 1920, 3 * 1920, 4 * 1920});
+  for (ULONG i = 0; i < s.bytes(); ++i) s.buffer()[i] = pattern_byte(i) | 1;
+  Interrupts interrupts;
+  s.sd()->set_interrupt_handler(&Interrupts::handler, &interrupts);
+  s.sd()->start();
+  const ULONGLONG qpc_start = qpc_now();
+  const ULONGLONG frames_start = s.sd()->converter_frames_at(rig.controller()->device_ticks_at_qpc(qpc_start));
+  run_ms(300);
+  const ULONGLONG qpc_end = qpc_now();
+  const ULONGLONG frames_end = s.sd()->converter_frames_at(rig.controller()->device_ticks_at_qpc(qpc_end));
+  s.sd()->stop();
+  const double expected = static_cast<double>(qpc_end - qpc_start) / 1e7 * 48000 * (1 + 500e-6);
+  EXPECT_NEAR(static_cast<double>(frames_end - frames_start), expected, 1.0);
+  EXPECT_GE(interrupts.bcis, 20) << "one per 10 ms packet, some may coalesce in a late tick";
+  EXPECT_EQ(interrupts.dese, 0);
+  size_t wrong = 0;
+  for (size_t n = 0; n < link.rendered.size(); ++n) {
+    if (link.rendered[n] != 0 && link.rendered[n] != (pattern_byte(n % s.bytes()) | 1)) ++wrong;
+  }
+  EXPECT_GT(link.rendered.size(), 40000u);
+  EXPECT_EQ(wrong, 0u) << "late ticks may underrun, never misalign";
+}
+
+}  // namespace
