@@ -526,9 +526,14 @@ void StreamDescriptor::render_dma_locked(ULONGLONG device_ticks) {
   }
   // Keep the FIFO full: by device time t the DMA has fetched at least the bytes the DAC needs up
   // to t plus the FIFO depth, a burst at a time, as long as the FIFO has room for a burst.
+  // The bursts due in this tick are walked in one pass: the walk splits at entries and pages
+  // anyway, so consecutive bursts in one page cost one copy (the result is the same).
   const ULONGLONG need_bytes = converter_frames_at(device_ticks) * block_align_bytes_ + fifo_depth_bytes_;
-  while (dma_bytes_ < need_bytes && fifo_capacity_bytes_ - fifo_level_bytes_ >= burst) {
-    if (!move_burst_locked(burst, Transfer::MemoryToFifo)) return;
+  if (dma_bytes_ < need_bytes) {
+    const ULONGLONG bursts_due = (need_bytes - dma_bytes_ + burst - 1) / burst;
+    const ULONG bursts_room = (fifo_capacity_bytes_ - fifo_level_bytes_) / burst;
+    const ULONG bursts = bursts_due < bursts_room ? static_cast<ULONG>(bursts_due) : bursts_room;
+    if (bursts > 0 && !move_burst_locked(bursts * burst, Transfer::MemoryToFifo)) return;
   }
   write_lpib_locked();
   const UCHAR sts = *reg(kSdSts);
@@ -539,9 +544,8 @@ void StreamDescriptor::render_dma_locked(ULONGLONG device_ticks) {
 void StreamDescriptor::capture_dma_locked() {
   // A burst goes to memory as soon as the FIFO holds one.
   const ULONG burst = controller_->config_.burst_bytes;
-  while (fifo_level_bytes_ >= burst) {
-    if (!move_burst_locked(burst, Transfer::FifoToMemory)) return;
-  }
+  const ULONG bursts = fifo_level_bytes_ / burst;
+  if (bursts > 0 && !move_burst_locked(bursts * burst, Transfer::FifoToMemory)) return;
   // After an overrun (the ADC found the FIFO full and dropped frames) the memory cursor skips the
   // bytes of the dropped frames, once what the FIFO holds is written: byte n of the buffer stays
   // frame n / block of the ADC.
