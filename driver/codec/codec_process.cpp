@@ -39,6 +39,15 @@ bool continues_run(hw::StreamDescriptor& stream, ULONGLONG end_ticks) {
 
 // ---- Engine side ------------------------------------------------------------------------------------
 
+// First frame of a pass on a bus grid. A pass holds at most kChunkCapacityFrames per grid for
+// every rate up to kMaxRateHz; a faster grid (FMT allows rates HDA cannot express) loses the
+// oldest frames of a pass rather than overrunning the buffers.
+LONGLONG CodecStage::pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONGLONG end_frame) {
+  const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, rate_hz));
+  return end_frame - begin > kChunkCapacityFrames ? end_frame - kChunkCapacityFrames : begin;
+}
+
+
 void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
   if (device_ticks <= processed_ticks_) return;
   if (device_ticks - processed_ticks_ > kMaxCatchUpTicks) {
@@ -289,8 +298,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Speaker: mix, volume, mute, peak, sink ---------------------------------------------------
   const StreamFormat speaker_format = speaker_.format;
   const ULONG speaker_channels = speaker_format.channels;
-  const LONGLONG speaker_begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, speaker_format.rate_hz));
   const LONGLONG speaker_end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, speaker_format.rate_hz));
+  const LONGLONG speaker_begin = pass_begin_frame(begin_ticks, speaker_format.rate_hz, speaker_end);
   const ULONG speaker_frames = static_cast<ULONG>(speaker_end - speaker_begin);
   advance_bus(&speaker_, speaker_format, speaker_begin, speaker_end);
   double* mix = speaker_.samples + kHistoryFrames * speaker_channels;
@@ -352,8 +361,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       microphone_run_active_ = true;
     }
     const StreamFormat format = microphone_.format;
-    const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, format.rate_hz));
     const LONGLONG end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, format.rate_hz));
+    const LONGLONG begin = pass_begin_frame(begin_ticks, format.rate_hz, end);
     advance_bus(&microphone_, format, begin, end);
     double* samples = microphone_.samples + kHistoryFrames * format.channels;
     const ULONG frames = static_cast<ULONG>(end - begin);
