@@ -117,6 +117,7 @@ NTSTATUS Controller::allocate_stream(StreamRoute route, StreamDescriptor** out) 
   for (ULONG i = 0; i < kMaxStreamDescriptors; ++i) {
     StreamDescriptor& stream = descriptors_[i];
     if (!stream.allocated_) {
+      if (i >= stream_limit_) stream_limit_ = i + 1;
       stream.allocated_ = true;
       stream.route_ = route;
       stream.programmed_ = false;
@@ -178,7 +179,7 @@ void Controller::write_wall_clock_locked(ULONGLONG device_ticks) {
 void Controller::update_interrupt_status_locked() {
   ULONG intsts = 0;
   ULONG intctl = kIntGlobal;
-  for (ULONG i = 0; i < kMaxStreamDescriptors; ++i) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
     const StreamDescriptor& stream = descriptors_[i];
     if (!stream.allocated_) continue;
     const ULONG ctl = stream.read_ctl();
@@ -217,8 +218,8 @@ ULONGLONG Controller::oscillator_hz_numerator() const {
 ULONGLONG Controller::oscillator_hz_denominator() const { return kPpmScale; }
 
 ULONGLONG Controller::grid_frame_at(ULONG rate_hz, ULONGLONG device_ticks) const {
-  // Grid frame k is due at tick ceil(k * kWallClockHz / r): frames due by tick t number
-  // floor(t * r / kWallClockHz) + 1; this is the index of the last one.
+  // Grid frame k is due at tick ceil(k * kWallClockHz / r): the last frame due by tick t is
+  // g(t) = floor(t * r / kWallClockHz), and the frames before it are finished.
   return mul_div_floor(device_ticks, rate_hz, kWallClockHz);
 }
 
@@ -231,8 +232,10 @@ NTSTATUS Controller::attach_pages(PMDL mdl, PVOID kernel_va) {
   }
   KIRQL irql;
   KeAcquireSpinLock(&lock_, &irql);
-  for (BusAttachment& slot : bus_) {
+  for (ULONG i = 0; i < kMaxBusAttachments; ++i) {
+    BusAttachment& slot = bus_[i];
     if (slot.mdl == nullptr && slot.physical == 0) {
+      if (i >= bus_limit_) bus_limit_ = i + 1;
       slot.mdl = mdl;
       slot.kernel_va = static_cast<UCHAR*>(kernel_va);
       slot.physical = 0;
@@ -265,8 +268,10 @@ NTSTATUS Controller::attach_contiguous(PHYSICAL_ADDRESS physical, PVOID kernel_v
   }
   KIRQL irql;
   KeAcquireSpinLock(&lock_, &irql);
-  for (BusAttachment& slot : bus_) {
+  for (ULONG i = 0; i < kMaxBusAttachments; ++i) {
+    BusAttachment& slot = bus_[i];
     if (slot.mdl == nullptr && slot.physical == 0) {
+      if (i >= bus_limit_) bus_limit_ = i + 1;
       slot.mdl = nullptr;
       slot.kernel_va = static_cast<UCHAR*>(kernel_va);
       slot.physical = static_cast<ULONGLONG>(physical.QuadPart);
@@ -295,7 +300,8 @@ void Controller::detach_contiguous(PHYSICAL_ADDRESS physical) {
 bool Controller::bus_translate_locked(ULONGLONG physical, UCHAR** va, ULONG* bytes) const {
   const ULONGLONG frame = physical >> PAGE_SHIFT;
   const ULONG page_offset = static_cast<ULONG>(physical & (PAGE_SIZE - 1));
-  for (const BusAttachment& slot : bus_) {
+  for (ULONG i = 0; i < bus_limit_; ++i) {
+    const BusAttachment& slot = bus_[i];
     if (slot.physical != 0) {
       if (physical >= slot.physical && physical - slot.physical < slot.bytes) {
         const ULONG offset = static_cast<ULONG>(physical - slot.physical);
@@ -349,7 +355,8 @@ ULONG Controller::engine_period_us() const {
 void Controller::update_engine_timer_locked() {
   ULONG period_us = 0;
   if (powered_) {
-    for (const StreamDescriptor& stream : descriptors_) {
+    for (ULONG i = 0; i < stream_limit_; ++i) {
+      const StreamDescriptor& stream = descriptors_[i];
       if (!stream.allocated_ || !stream.running_) continue;
       ULONG stream_period_us = config_.dma_tick_us;
       if (stream.ioc_period_us_ != 0 && stream.ioc_period_us_ < stream_period_us) {
@@ -386,7 +393,7 @@ void Controller::run_engine_tick(ULONGLONG device_ticks) {
     return;
   }
   engine_tick_locked(device_ticks);
-  for (ULONG i = 0; i < kMaxStreamDescriptors; ++i) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
     StreamDescriptor& stream = descriptors_[i];
     if (!stream.allocated_ || stream.new_status_bits_ == 0) continue;
     const ULONG ctl = stream.read_ctl();
@@ -402,7 +409,7 @@ void Controller::run_engine_tick(ULONGLONG device_ticks) {
   KeReleaseSpinLock(&lock_, irql);
 
   // The interrupt: like an ISR, outside the engine's lock, so the handler can acknowledge.
-  for (ULONG i = 0; i < kMaxStreamDescriptors; ++i) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
     if ((deliver[i / 64] & (1ull << (i % 64))) == 0) continue;
     StreamDescriptor& stream = descriptors_[i];
     StreamInterruptHandler* handler = stream.handler_;
@@ -415,7 +422,8 @@ void Controller::run_engine_tick(ULONGLONG device_ticks) {
 void Controller::engine_tick_locked(ULONGLONG device_ticks) {
   write_wall_clock_locked(device_ticks);
   // (1) Render DMA: memory -> FIFO, ahead of the DAC.
-  for (StreamDescriptor& stream : descriptors_) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
+    StreamDescriptor& stream = descriptors_[i];
     if (stream.allocated_ && stream.running_ && stream.anchored_ && !stream.capture()) {
       stream.render_dma_locked(device_ticks);
     }
@@ -427,7 +435,8 @@ void Controller::engine_tick_locked(ULONGLONG device_ticks) {
     builtin_converters_locked(device_ticks);
   }
   // (3) Capture DMA: FIFO -> memory, burst by burst.
-  for (StreamDescriptor& stream : descriptors_) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
+    StreamDescriptor& stream = descriptors_[i];
     if (stream.allocated_ && stream.running_ && stream.anchored_ && stream.capture()) {
       stream.capture_dma_locked();
     }
@@ -450,7 +459,8 @@ void Controller::builtin_converters_locked(ULONGLONG device_ticks) {
   // pass through a small stack buffer; a frame may be split between two chunks, which the FIFO
   // (a byte ring) does not mind.
   UCHAR scratch[512];
-  for (StreamDescriptor& stream : descriptors_) {
+  for (ULONG i = 0; i < stream_limit_; ++i) {
+    StreamDescriptor& stream = descriptors_[i];
     if (!stream.allocated_ || !stream.running_ || !stream.anchored_) continue;
     StreamDescriptor::CodecState& state = stream.codec_state_;
     const ULONGLONG due_frames = stream.converter_frames_at(device_ticks);
@@ -524,11 +534,8 @@ void Controller::power_up() {
 }
 
 bool Controller::powered() const {
-  KIRQL irql;
-  KeAcquireSpinLock(&lock_, &irql);
-  const bool powered = powered_;
-  KeReleaseSpinLock(&lock_, irql);
-  return powered;
+  // A single byte written under lock_; read without it so it can be asked from anywhere.
+  return *static_cast<const volatile bool*>(&powered_);
 }
 
 }  // namespace wavert::hw

@@ -201,6 +201,8 @@ class StreamDescriptor {
   UCHAR* cached_page_va_ = nullptr;
   ULONG cached_page_bytes_ = 0;
   ULONG cached_bus_generation_ = 0;
+  const BufferDescriptor* cached_bdl_ = nullptr;  // the list's kernel VA, valid for the generation below
+  ULONG cached_bdl_generation_ = 0;               // 0: not resolved
 
   // Position: base_frames_ before this run, then grid_frame(t) - anchor_grid_frame_.
   bool running_ = false;
@@ -330,6 +332,8 @@ class Controller : public PoolObject {
   bool powered_ = false;
   ULONG timer_period_us_ = 0;  // 0: timer not set
   BusAttachment bus_[kMaxBusAttachments] = {};
+  ULONG bus_limit_ = 0;        // slots at and above this index have never been used
+  ULONG stream_limit_ = 0;     // descriptors at and above this index have never been allocated
   ULONG bus_generation_ = 1;   // bumped on detach, invalidating the descriptors' caches
   LinkRenderTap* render_tap_ = nullptr;
   LinkCaptureTap* capture_tap_ = nullptr;

@@ -58,11 +58,9 @@ StreamDescriptor::CodecState& StreamDescriptor::codec_state() { return codec_sta
 ULONG StreamDescriptor::fifo_level() const { return fifo_level_bytes_; }
 
 bool StreamDescriptor::running() const {
-  KIRQL irql;
-  KeAcquireSpinLock(&controller_->lock_, &irql);
-  const bool running = running_;
-  KeReleaseSpinLock(&controller_->lock_, irql);
-  return running;
+  // CTL.RUN as the register page shows it: lock-free, because the codec stage asks from inside
+  // the engine DPC, which holds the controller lock already.
+  return (read_ctl() & kCtlRun) != 0;
 }
 
 ULONG StreamDescriptor::position_accuracy_bytes() const {
@@ -240,6 +238,7 @@ ULONG StreamDescriptor::grid_period_us() const {
 
 void StreamDescriptor::clear_dma_state_locked() {
   running_ = false;
+  write_ctl_locked(read_ctl() & ~kCtlRun);
   anchored_ = false;
   fifo_read_index_ = 0;
   fifo_level_bytes_ = 0;
@@ -250,6 +249,7 @@ void StreamDescriptor::clear_dma_state_locked() {
   anchor_grid_frame_ = 0;
   new_status_bits_ = 0;
   cached_page_physical_ = ~0ull;
+  cached_bdl_generation_ = 0;
   codec_state_ = CodecState{};
   write_sts_locked(0);
   write_lpib_locked();
@@ -342,6 +342,8 @@ ULONGLONG StreamDescriptor::converter_frames_at(ULONGLONG device_ticks) const {
   if (!running_ || !anchored_) {
     return base_frames_;
   }
+  // A converter has finished grid frame k once frame k + 1 is due: by tick t it has finished the
+  // frames before g(t) = floor(t * r / kWallClockHz); this run's are anchor..g(t) - 1.
   const ULONGLONG grid_frame = controller_->grid_frame_at(format_.rate_hz, device_ticks);
   return base_frames_ + (grid_frame > anchor_grid_frame_ ? grid_frame - anchor_grid_frame_ : 0);
 }
@@ -402,13 +404,19 @@ ULONG StreamDescriptor::fifo_put(const void* bytes, ULONG count) {
 // ---- DMA -------------------------------------------------------------------------------------
 
 const BufferDescriptor* StreamDescriptor::resolve_bdl_locked() {
+  // The list's place on the bus changes only when something is detached (a new generation).
+  if (cached_bdl_generation_ == controller_->bus_generation_) {
+    return cached_bdl_;
+  }
   UCHAR* list_va = nullptr;
   ULONG list_bytes = 0;
   if (!controller_->bus_translate_locked(bdl_physical_, &list_va, &list_bytes) ||
       list_bytes < entry_count_ * sizeof(BufferDescriptor)) {
     return nullptr;
   }
-  return reinterpret_cast<const BufferDescriptor*>(list_va);
+  cached_bdl_ = reinterpret_cast<const BufferDescriptor*>(list_va);
+  cached_bdl_generation_ = controller_->bus_generation_;
+  return cached_bdl_;
 }
 
 void StreamDescriptor::descriptor_error_locked() {

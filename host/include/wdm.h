@@ -13,3 +13,4 @@
 #include "wavert/nt/mm.h"
 #include "wavert/nt/ke.h"
 #include "wavert/nt/io.h"
+#include "wavert/nt/zw_file.h"

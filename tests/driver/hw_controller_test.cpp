@@ -394,6 +394,7 @@ TEST(HwController, StreamsOfOneRateRunFrameAlignedOnTheGrid) {
   const ULONGLONG t = rig.controller()->device_ticks_now();
   const ULONGLONG fa = a.sd()->converter_frames_at(t);
   const ULONGLONG fb = b.sd()->converter_frames_at(t);
+  // Position fa: frames 0..fa-1 are finished by t -- frame fa is due, frame fa + 1 is not yet.
   EXPECT_LE(a.sd()->device_ticks_of_frame(fa), t);
   EXPECT_GT(a.sd()->device_ticks_of_frame(fa + 1), t);
   EXPECT_NE(fa, fb);
