@@ -17,14 +17,6 @@ void fill(double* samples, ULONG count, double value) {
   for (ULONG i = 0; i < count; ++i) samples[i] = value;
 }
 
-// SDnCTL.RUN (HDA §3.3.35) read from the register page, the way a converter on the link sees its
-// stream run. StreamDescriptor::running() says the same but takes the controller's lock, which the
-// engine already holds while it calls process() (hw/controller.h, Controller::lock_): calling it
-// here is a spin-lock recursion.
-bool run_bit(const hw::Controller& controller, const hw::StreamDescriptor& stream) {
-  return (controller.register_page()[hw::stream_register(stream.index(), hw::kSdCtl)] & hw::kCtlRun) != 0;
-}
-
 // True when the stream is still in the run the codec saw in its last pass: not reset since, not
 // re-anchored by a new RUN or a power cycle. The engine only ticks while some stream runs, so a
 // gap with no render stream is seen this way, not as a pass without one.
@@ -247,7 +239,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   const ULONG capacity = controller.stream_capacity();
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     // "First to run": the stream whose next frame is due earliest (lowest index on a tie).
     const ULONGLONG ticks = stream->device_ticks_of_frame(stream->codec_state().frames_converted);
     switch (stream->route()) {
@@ -310,7 +302,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   if (first_render != nullptr) {
     for (ULONG i = 0; i < capacity; ++i) {
       hw::StreamDescriptor* stream = controller.stream(i);
-      if (stream == nullptr || !run_bit(controller, *stream) || stream->route() != hw::StreamRoute::SpeakerRender) continue;
+      if (stream == nullptr || !stream->running() || stream->route() != hw::StreamRoute::SpeakerRender) continue;
       const LONGLONG first = mix_render_stream(*stream, end_ticks, speaker_begin, speaker_end, mix);
       if (first < first_contribution) first_contribution = first;
     }
@@ -392,7 +384,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Capture: loopback from the speaker output, microphone streams from the microphone -------
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
         break;
