@@ -41,7 +41,13 @@ LONGLONG CodecStage::pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONG
 
 
 void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
-  if (device_ticks <= processed_ticks_) return;
+  if (device_ticks < processed_ticks_) {
+    // A device clock that went back: a new controller on this stage, whose time began at 0.
+    processed_ticks_ = 0;
+    speaker_.valid = false;
+    microphone_.valid = false;
+  }
+  if (device_ticks == processed_ticks_) return;
   if (device_ticks - processed_ticks_ > kMaxCatchUpTicks) {
     // Skipped time is silence on every bus; streams skip their backlog in sync_stream.
     processed_ticks_ = device_ticks - kChunkTicks;

@@ -579,4 +579,32 @@ TEST(CodecProcess, TheCableOverridesTheSourceOnlyWhileItIsOn) {
   EXPECT_EQ(sample16(microphone.buffer() + 2 * (frames - 1), 0), 8192) << "source: 0.25";
 }
 
+// The stage outlives a controller (PnP stop/start could pair it with a new one): the new device
+// clock starts at 0 again, and the stage follows it instead of waiting for the old time.
+TEST(CodecProcess, ANewControllerOnTheSameStageStartsFromItsOwnTimeZero) {
+  const StreamFormat f = make_format(SampleType::Pcm, 2, 16, 16, 48000);
+  wavert::host::KernelSession session(sim_config());
+  CodecStage* codec = nullptr;
+  ASSERT_EQ(CodecStage::create(&codec), STATUS_SUCCESS);
+  for (int generation = 0; generation < 2; ++generation) {
+    Controller* controller = nullptr;
+    ASSERT_EQ(Controller::create({}, codec, &controller), STATUS_SUCCESS);
+    {
+      TestStream loopback(controller, StreamRoute::SpeakerLoopback, f, bytes_for_ms(f, 300), bytes_for_ms(f, 10));
+      TestStream render(controller, StreamRoute::SpeakerRender, f, bytes_for_ms(f, 300), bytes_for_ms(f, 10));
+      fill_random(f, render.buffer(), render.bytes(), 40 + generation);
+      loopback.sd()->start();
+      render.sd()->start();
+      run_ms(1);
+      const LONGLONG shift = anchor_of(loopback.sd()) - anchor_of(render.sd());
+      run_ms(generation == 0 ? 200 : 50);
+      render.sd()->stop();
+      loopback.sd()->stop();
+      EXPECT_GE(ExpectCaptureIsRenderBitExact(render, loopback, shift), 2000u) << "controller " << generation;
+    }
+    delete controller;
+  }
+  delete codec;
+}
+
 }  // namespace
