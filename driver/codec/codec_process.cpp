@@ -39,7 +39,6 @@ LONGLONG CodecStage::pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONG
   return end_frame - begin > kChunkCapacityFrames ? end_frame - kChunkCapacityFrames : begin;
 }
 
-
 void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
   if (device_ticks < processed_ticks_) {
     // A device clock that went back: a new controller on this stage, whose time began at 0.
