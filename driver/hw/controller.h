@@ -60,6 +60,7 @@ enum class StreamRoute : UCHAR {
 };
 
 class StreamDescriptor;
+class Controller;
 
 // Called at DISPATCH_LEVEL from the engine's DPC when the stream's SDnSTS has BCIS (or FIFOE)
 // set and its CTL.IOCE is on -- the model's interrupt. Like an ISR it may only read and clear
@@ -137,9 +138,91 @@ class StreamDescriptor {
   };
   CodecState& codec_state();
 
- protected:
+ private:
+  friend class Controller;
+
   StreamDescriptor() = default;
   ~StreamDescriptor() = default;
+  StreamDescriptor(const StreamDescriptor&) = delete;
+  StreamDescriptor& operator=(const StreamDescriptor&) = delete;
+
+  // Everything below is guarded by the owning controller's lock_ (Controller), except where
+  // noted. The register page bytes of this descriptor are written only under that lock too.
+  volatile UCHAR* reg(StreamRegister r) const;
+  void write_ctl_locked(ULONG ctl);
+  ULONG read_ctl() const;
+  void write_sts_locked(UCHAR sts);
+  void raise_status_locked(UCHAR bits);
+  void write_lpib_locked();
+  void clear_dma_state_locked();      // FIFO empty, cursor at entry 0, LPIB and counters 0
+  void anchor_locked(ULONGLONG device_ticks);  // run starts on the next grid frame after this tick
+  void freeze_position_locked(ULONGLONG device_ticks);  // base_frames_ = position now
+  ULONG grid_period_us() const;       // IOC period of the programmed list (0: no IOC entries)
+  [[nodiscard]] NTSTATUS allocate_fifo(const StreamFormat& format);  // PASSIVE_LEVEL
+  void free_fifo();
+  // DMA (engine DPC, lock held).
+  const BufferDescriptor* resolve_bdl_locked();
+  bool translate_locked(ULONGLONG physical, UCHAR** va, ULONG* available);
+  // What one walk of the BDL does with the bytes it passes.
+  enum class Transfer : UCHAR {
+    MemoryToFifo,  // render DMA
+    FifoToMemory,  // capture DMA
+    Skip,          // realignment after an underrun / overrun: the cursor moves, no byte does
+  };
+  bool move_burst_locked(ULONG bytes, Transfer transfer);  // false: descriptor error (DESE)
+  void render_dma_locked(ULONGLONG device_ticks);
+  void capture_dma_locked();
+  void descriptor_error_locked();
+  void fifo_copy_in(const UCHAR* bytes, ULONG count);
+  void fifo_copy_out(UCHAR* bytes, ULONG count);
+
+  Controller* controller_ = nullptr;  // set once at Controller construction
+  ULONG index_ = 0;                   // set once at Controller construction
+  bool allocated_ = false;
+  StreamRoute route_ = StreamRoute::SpeakerRender;
+
+  // Programming (PASSIVE calls while not running).
+  bool programmed_ = false;
+  StreamFormat format_;
+  ULONG block_align_bytes_ = 0;
+  ULONGLONG bdl_physical_ = 0;
+  ULONG cyclic_bytes_ = 0;
+  ULONG entry_count_ = 0;
+  ULONG ioc_period_us_ = 0;    // shortest time between two IOC completions; 0 = no IOC entry
+
+  // FIFO: a byte ring. depth is SDnFIFOS (the DMA's lead / lag); capacity adds room for what one
+  // engine tick (twice the configured period, so one late DPC fits) moves.
+  UCHAR* fifo_ = nullptr;
+  ULONG fifo_capacity_bytes_ = 0;
+  ULONG fifo_depth_bytes_ = 0;
+  ULONG fifo_read_index_ = 0;
+  ULONG fifo_level_bytes_ = 0;
+
+  // DMA cursor in the BDL and the bytes moved since reset (LPIB = dma_bytes_ mod CBL).
+  ULONG entry_index_ = 0;
+  ULONG entry_offset_bytes_ = 0;
+  ULONGLONG dma_bytes_ = 0;
+  // Bus translation cache: the last physical page the DMA touched and where the bus found it.
+  ULONGLONG cached_page_physical_ = ~0ull;
+  UCHAR* cached_page_va_ = nullptr;
+  ULONG cached_page_bytes_ = 0;
+  ULONG cached_bus_generation_ = 0;
+  const BufferDescriptor* cached_bdl_ = nullptr;  // the list's kernel VA, valid for the generation below
+  ULONG cached_bdl_generation_ = 0;               // 0: not resolved
+
+  // Position: base_frames_ before this run, then grid_frame(t) - anchor_grid_frame_.
+  bool running_ = false;
+  bool anchored_ = false;      // false while RUN is set but the device is in D3
+  ULONGLONG base_frames_ = 0;
+  ULONGLONG anchor_grid_frame_ = 0;
+
+  // Interrupts. handler_ and handler_context_ are set before start() and read by the engine
+  // after it drops the lock.
+  StreamInterruptHandler* handler_ = nullptr;
+  void* handler_context_ = nullptr;
+  UCHAR new_status_bits_ = 0;  // STS bits raised during the current engine tick
+
+  CodecState codec_state_ = {};
 };
 
 class Controller : public PoolObject {
@@ -192,8 +275,76 @@ class Controller : public PoolObject {
   void power_up();
   bool powered() const;
 
- protected:
-  Controller() = default;
+  // ---- The engine (DISPATCH_LEVEL) -------------------------------------------------------------
+  // One engine tick at device time `device_ticks`: what the engine timer's DPC does with the
+  // current time (see the top of this file). Public so that a benchmark can drive the DMA path
+  // without a timer; the driver never calls it.
+  void run_engine_tick(ULONGLONG device_ticks);
+  // The engine timer's current period (0 while it is stopped: D3 or no stream running).
+  ULONG engine_period_us() const;
+
+  // ---- No codec attached (create() with codec == nullptr) --------------------------------------
+  // Then the engine's own converters stand in for the codec stage: each tick, the DAC takes every
+  // running render stream's due frames from its FIFO (handing them to `render` if set, else
+  // dropping them) and the ADC puts every running capture stream's due frames into its FIFO
+  // (filled by `capture` if set, else zeros). A probe on the link, for tests and benchmarks.
+  // Both run in the engine DPC under the controller lock; they must not call the controller.
+  typedef void LinkRenderTap(void* context, StreamDescriptor* stream, const UCHAR* bytes, ULONG count);
+  typedef void LinkCaptureTap(void* context, StreamDescriptor* stream, UCHAR* bytes, ULONG count);
+  void set_link_taps(LinkRenderTap* render, LinkCaptureTap* capture, void* context);
+
+ private:
+  friend class StreamDescriptor;
+
+  Controller(const ControllerConfig& config, codec::CodecStage* codec);
+
+  // A piece of memory made visible to the DMA engine ("system bus").
+  struct BusAttachment {
+    PMDL mdl;                  // attach_pages: the MDL whose PFN array names the pages
+    UCHAR* kernel_va;          // first byte of the buffer (attach_pages) / of the range
+    ULONGLONG physical;        // attach_contiguous: first physical byte; 0 for MDL attachments
+    ULONG bytes;               // attach_contiguous: length; attach_pages: the MDL's byte count
+  };
+  static constexpr ULONG kMaxBusAttachments = 2 * kMaxStreamDescriptors + 16;
+
+  static EXT_CALLBACK engine_timer_callback;
+  void engine_tick_locked(ULONGLONG device_ticks);
+  void builtin_converters_locked(ULONGLONG device_ticks);
+  void update_engine_timer_locked();
+  void update_interrupt_status_locked();
+  void write_wall_clock_locked(ULONGLONG device_ticks);
+  // Kernel VA of `physical` and the bytes readable from there on in one piece (to the end of the
+  // page or contiguous range); false when nothing attached covers it.
+  bool bus_translate_locked(ULONGLONG physical, UCHAR** va, ULONG* bytes) const;
+  bool bus_covers_locked(ULONGLONG physical, ULONG bytes) const;
+  ULONGLONG grid_frame_at(ULONG rate_hz, ULONGLONG device_ticks) const;
+
+  // Constant after create().
+  ControllerConfig config_;
+  codec::CodecStage* codec_ = nullptr;  // not owned
+  volatile UCHAR* page_ = nullptr;      // the register page (contiguous, non-cached)
+  ULONGLONG page_physical_ = 0;
+  PEX_TIMER timer_ = nullptr;
+  ULONGLONG qpc_hz_ = 0;
+  ULONGLONG ticks_per_qpc_numerator_ = 0;    // kWallClockHz * (1e6 + ppm)
+  ULONGLONG ticks_per_qpc_denominator_ = 0;  // 1e6 * qpc_hz
+
+  // lock_ guards everything below, every descriptor's state and register bytes, and the calls
+  // into the codec stage's engine side. Taken at DISPATCH_LEVEL by the engine DPC and by the
+  // PASSIVE/DISPATCH programming calls. Lock order: lock_ before any codec-stage lock. Never
+  // held while a StreamInterruptHandler runs.
+  mutable KSPIN_LOCK lock_ = 0;
+  ULONGLONG qpc_at_power_on_ = 0;
+  bool powered_ = false;
+  ULONG timer_period_us_ = 0;  // 0: timer not set
+  BusAttachment bus_[kMaxBusAttachments] = {};
+  ULONG bus_limit_ = 0;        // slots at and above this index have never been used
+  ULONG stream_limit_ = 0;     // descriptors at and above this index have never been allocated
+  ULONG bus_generation_ = 1;   // bumped on detach, invalidating the descriptors' caches
+  LinkRenderTap* render_tap_ = nullptr;
+  LinkCaptureTap* capture_tap_ = nullptr;
+  void* tap_context_ = nullptr;
+  StreamDescriptor descriptors_[kMaxStreamDescriptors];
 };
 
 }  // namespace wavert::hw

@@ -19,6 +19,11 @@ enum ControllerRegister : ULONG {
   kWalclk = 0x30,  // §3.3.16 Wall Clock Counter: 32 bits at 24 MHz, from the device oscillator
 };
 
+// INTCTL / INTSTS bits. HDA has SIE/SIS bits for streams 0..29 only; descriptors 30 and up
+// (EXTENSION) raise GIS without a SIS bit of their own.
+inline constexpr ULONG kIntGlobal = 1u << 31;  // GIE / GIS
+inline constexpr ULONG kIntStreamBits = 30;
+
 // ---- Stream descriptors (§3.3.35 - §3.3.43) ------------------------------------------------------
 // "The first stream descriptor starts at 0x80; each is 0x20 bytes" (§3.3). The model has up to
 // kMaxStreamDescriptors of them (EXTENSION: HDA allows 30; wavert mixes up to 64 render streams
@@ -34,7 +39,8 @@ enum StreamRegister : ULONG {
   kSdCbl = 0x08,    // Cyclic Buffer Length: bytes
   kSdLvi = 0x0C,    // Last Valid Index of the BDL (16 bits)
   kSdFifos = 0x10,  // FIFO Size: bytes (read only)
-  kSdFmt = 0x12,    // Stream Format (16 bits)
+  kSdFmt = 0x12,    // Stream Format (16 bits), hw/format_register.h
+  kSdRate = 0x14,   // EXTENSION: reserved in HDA; the rate in Hz when FMT.MULT = 111
   kSdBdpl = 0x18,   // BDL Pointer Lower: bits 31:7 (128-byte aligned)
   kSdBdpu = 0x1C,   // BDL Pointer Upper
 };

@@ -175,6 +175,35 @@ typedef IMiniportWaveRTOutputStream* PMINIPORTWAVERTOUTPUTSTREAM;
 #undef INTERFACE
 
 // ---------------------------------------------------------------------------------------------
+// 4b. Port library functions newer than mingw's portcls.h. PcUnregisterAdapterPowerManagement
+//     (Windows 7 and later, WDK "PcUnregisterAdapterPowerManagement function") is exported by
+//     portcls.sys and listed in importlibs/portcls.def; the adapter calls it to undo a
+//     PcRegisterAdapterPowerManagement when a later StartDevice step fails.
+// ---------------------------------------------------------------------------------------------
+
+extern "C" NTSTATUS NTAPI PcUnregisterAdapterPowerManagement(PDEVICE_OBJECT DeviceObject);
+
+// KSPROPERTY_AUDIO_PEAKMETER2 (Windows 8): mingw's KSPROPERTY_AUDIO enum stops at
+// KSPROPERTY_AUDIO_PREFERRED_STATUS; the WDK's ksmedia.h numbers PEAKMETER2 55. The topology
+// miniport's peak meter nodes answer it.
+#ifndef KSPROPERTY_AUDIO_PEAKMETER2
+#define KSPROPERTY_AUDIO_PEAKMETER2 ((KSPROPERTY_AUDIO)55)
+#endif
+
+// KSPROPSETID_Jack (Windows Vista; WDK ksmedia.h): mingw's ksmedia.h has KSJACK_DESCRIPTION (from
+// devicetopology.h) but neither the property set GUID nor its ids. The topology miniports answer
+// KSPROPERTY_JACK_DESCRIPTION on their outer bridge pins.
+#ifndef KSPROPERTY_JACK_DESCRIPTION
+DEFINE_GUID(KSPROPSETID_Jack, 0x4509f757, 0x2d46, 0x4637, 0x8e, 0x62, 0xce, 0x7d, 0xb9, 0x44, 0xf5, 0x7b);
+typedef enum {
+  KSPROPERTY_JACK_DESCRIPTION = 1,
+  KSPROPERTY_JACK_DESCRIPTION2 = 2,
+  KSPROPERTY_JACK_SINK_INFO = 3,
+  KSPROPERTY_JACK_CONTAINERID = 4
+} KSPROPERTY_JACK;
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // 5. Layout pins (DESIGN.md, "Contract facts (x64 layouts)"). A mismatch here would corrupt
 //    every property request between portcls.sys and the miniport, so fail the build instead.
 // ---------------------------------------------------------------------------------------------
@@ -203,4 +232,5 @@ static_assert(sizeof(KSRTAUDIO_GETREADPACKET_INFO) == 24, "KSRTAUDIO_GETREADPACK
 static_assert(offsetof(KSRTAUDIO_GETREADPACKET_INFO, PerformanceCounterValue) == 8, "QPC");
 static_assert(offsetof(KSRTAUDIO_GETREADPACKET_INFO, MoreData) == 16, "MoreData");
 static_assert(sizeof(KSRTAUDIO_SETWRITEPACKET_INFO) == 12, "KSRTAUDIO_SETWRITEPACKET_INFO");
+static_assert(sizeof(KSJACK_DESCRIPTION) == 28, "KSJACK_DESCRIPTION");
 static_assert(sizeof(wchar_t) == 2, "WCHAR strings must be UTF-16 as on Windows");
