@@ -62,8 +62,11 @@ inline std::vector<std::byte> connect_bytes(ULONG pin_id, const std::vector<std:
 // Raw KS requests on the driver's wave filters. Handles opened here are closed by the destructor.
 class RawKs {
  public:
-  ~RawKs() {
+  ~RawKs() { close_all(); }
+  // Before the driver unloads (the fixture's TearDown): an application closes its handles first.
+  void close_all() {
     for (auto it = open_.rbegin(); it != open_.rend(); ++it) (void)ks::close(*it);
+    open_.clear();
   }
 
   ks::Handle filter(const std::string& subdevice) {

@@ -356,21 +356,22 @@ void play_constant(std::int16_t sample, double seconds) {
 }
 
 TEST_F(TopologyProperties, PeakMeterMeasuresTheSpeakerOutputAfterVolumeAndResetsWhenRead) {
-  play_constant(16384, 0.1);  // half of full scale
-  const LONG peak = get(speaker_, KSPROPERTY_AUDIO_PEAKMETER2, filters::kPeakMeterNode, 0);
-  EXPECT_NEAR(static_cast<double>(peak), kLongMax / 2.0, kLongMax * 0.001);
-  EXPECT_EQ(get(speaker_, KSPROPERTY_AUDIO_PEAKMETER2, filters::kPeakMeterNode, 0), 0) << "a read resets it";
+  auto peak = [&](LONG channel) { return get(speaker_, KSPROPERTY_AUDIO_PEAKMETER2, filters::kPeakMeterNode, channel); };
+  play_constant(16384, 0.1);  // half of full scale on both channels
+  EXPECT_NEAR(static_cast<double>(peak(0)), kLongMax / 2.0, kLongMax * 0.001);
+  EXPECT_EQ(peak(0), 0) << "a read resets the channel it read";
+  EXPECT_NEAR(static_cast<double>(peak(1)), kLongMax / 2.0, kLongMax * 0.001) << "and only that one";
+  EXPECT_EQ(peak(-1), 0) << "the master reads (and resets) every channel";
 
   // -6 dB scales the samples by 10^(-6/20) before the meter.
   ASSERT_EQ(set_volume(speaker_, -1, -6 * 65536), STATUS_SUCCESS);
   play_constant(16384, 0.1);
-  const LONG attenuated = get(speaker_, KSPROPERTY_AUDIO_PEAKMETER2, filters::kPeakMeterNode, 1);
-  EXPECT_NEAR(static_cast<double>(attenuated), kLongMax / 2.0 * std::pow(10.0, -6.0 / 20.0), kLongMax * 0.002);
+  EXPECT_NEAR(static_cast<double>(peak(-1)), kLongMax / 2.0 * std::pow(10.0, -6.0 / 20.0), kLongMax * 0.002);
 
   // Muted: nothing reaches the meter.
   ASSERT_EQ(set(speaker_, KSPROPERTY_AUDIO_MUTE, filters::kMuteNode, -1, TRUE), STATUS_SUCCESS);
   play_constant(16384, 0.1);
-  EXPECT_EQ(get(speaker_, KSPROPERTY_AUDIO_PEAKMETER2, filters::kPeakMeterNode, 0), 0);
+  EXPECT_EQ(peak(-1), 0);
 }
 
 }  // namespace
