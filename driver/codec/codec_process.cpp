@@ -17,14 +17,6 @@ void fill(double* samples, ULONG count, double value) {
   for (ULONG i = 0; i < count; ++i) samples[i] = value;
 }
 
-// SDnCTL.RUN (HDA §3.3.35) read from the register page, the way a converter on the link sees its
-// stream run. StreamDescriptor::running() says the same but takes the controller's lock, which the
-// engine already holds while it calls process() (hw/controller.h, Controller::lock_): calling it
-// here is a spin-lock recursion.
-bool run_bit(const hw::Controller& controller, const hw::StreamDescriptor& stream) {
-  return (controller.register_page()[hw::stream_register(stream.index(), hw::kSdCtl)] & hw::kCtlRun) != 0;
-}
-
 // True when the stream is still in the run the codec saw in its last pass: not reset since, not
 // re-anchored by a new RUN or a power cycle. The engine only ticks while some stream runs, so a
 // gap with no render stream is seen this way, not as a pass without one.
@@ -39,8 +31,22 @@ bool continues_run(hw::StreamDescriptor& stream, ULONGLONG end_ticks) {
 
 // ---- Engine side ------------------------------------------------------------------------------------
 
+// First frame of a pass on a bus grid. A pass holds at most kChunkCapacityFrames per grid for
+// every rate up to kMaxRateHz; a faster grid (FMT allows rates HDA cannot express) loses the
+// oldest frames of a pass rather than overrunning the buffers.
+LONGLONG CodecStage::pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONGLONG end_frame) {
+  const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, rate_hz));
+  return end_frame - begin > kChunkCapacityFrames ? end_frame - kChunkCapacityFrames : begin;
+}
+
 void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
-  if (device_ticks <= processed_ticks_) return;
+  if (device_ticks < processed_ticks_) {
+    // A device clock that went back: a new controller on this stage, whose time began at 0.
+    processed_ticks_ = 0;
+    speaker_.valid = false;
+    microphone_.valid = false;
+  }
+  if (device_ticks == processed_ticks_) return;
   if (device_ticks - processed_ticks_ > kMaxCatchUpTicks) {
     // Skipped time is silence on every bus; streams skip their backlog in sync_stream.
     processed_ticks_ = device_ticks - kChunkTicks;
@@ -238,7 +244,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   const ULONG capacity = controller.stream_capacity();
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     // "First to run": the stream whose next frame is due earliest (lowest index on a tie).
     const ULONGLONG ticks = stream->device_ticks_of_frame(stream->codec_state().frames_converted);
     switch (stream->route()) {
@@ -289,8 +295,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Speaker: mix, volume, mute, peak, sink ---------------------------------------------------
   const StreamFormat speaker_format = speaker_.format;
   const ULONG speaker_channels = speaker_format.channels;
-  const LONGLONG speaker_begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, speaker_format.rate_hz));
   const LONGLONG speaker_end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, speaker_format.rate_hz));
+  const LONGLONG speaker_begin = pass_begin_frame(begin_ticks, speaker_format.rate_hz, speaker_end);
   const ULONG speaker_frames = static_cast<ULONG>(speaker_end - speaker_begin);
   advance_bus(&speaker_, speaker_format, speaker_begin, speaker_end);
   double* mix = speaker_.samples + kHistoryFrames * speaker_channels;
@@ -301,7 +307,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   if (first_render != nullptr) {
     for (ULONG i = 0; i < capacity; ++i) {
       hw::StreamDescriptor* stream = controller.stream(i);
-      if (stream == nullptr || !run_bit(controller, *stream) || stream->route() != hw::StreamRoute::SpeakerRender) continue;
+      if (stream == nullptr || !stream->running() || stream->route() != hw::StreamRoute::SpeakerRender) continue;
       const LONGLONG first = mix_render_stream(*stream, end_ticks, speaker_begin, speaker_end, mix);
       if (first < first_contribution) first_contribution = first;
     }
@@ -352,8 +358,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       microphone_run_active_ = true;
     }
     const StreamFormat format = microphone_.format;
-    const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, format.rate_hz));
     const LONGLONG end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, format.rate_hz));
+    const LONGLONG begin = pass_begin_frame(begin_ticks, format.rate_hz, end);
     advance_bus(&microphone_, format, begin, end);
     double* samples = microphone_.samples + kHistoryFrames * format.channels;
     const ULONG frames = static_cast<ULONG>(end - begin);
@@ -383,7 +389,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Capture: loopback from the speaker output, microphone streams from the microphone -------
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
         break;

@@ -478,9 +478,11 @@ void Controller::builtin_converters_locked(ULONGLONG device_ticks) {
         }
         stream.fifo_put(scratch, chunk);
       } else {
+        // On an underrun the DAC plays silence for what the FIFO lacked (and FIFOE is set).
         const ULONG taken = stream.fifo_take(scratch, chunk);
-        if (render_tap_ != nullptr && taken > 0) {
-          render_tap_(tap_context_, &stream, scratch, taken);
+        RtlZeroMemory(scratch + taken, chunk - taken);
+        if (render_tap_ != nullptr) {
+          render_tap_(tap_context_, &stream, scratch, chunk);
         }
       }
       bytes -= chunk;

@@ -163,7 +163,13 @@ class StreamDescriptor {
   // DMA (engine DPC, lock held).
   const BufferDescriptor* resolve_bdl_locked();
   bool translate_locked(ULONGLONG physical, UCHAR** va, ULONG* available);
-  bool move_burst_locked(ULONG bytes, bool to_fifo);  // false: descriptor error (DESE)
+  // What one walk of the BDL does with the bytes it passes.
+  enum class Transfer : UCHAR {
+    MemoryToFifo,  // render DMA
+    FifoToMemory,  // capture DMA
+    Skip,          // realignment after an underrun / overrun: the cursor moves, no byte does
+  };
+  bool move_burst_locked(ULONG bytes, Transfer transfer);  // false: descriptor error (DESE)
   void render_dma_locked(ULONGLONG device_ticks);
   void capture_dma_locked();
   void descriptor_error_locked();
@@ -264,23 +270,24 @@ class Controller : public PoolObject {
 
   // ---- Power (PASSIVE_LEVEL) -------------------------------------------------------------------
   // D3: the engine stops; every descriptor keeps its registers, FIFO and position (context save).
-  // D0: the engine restarts; running streams resume on the grid where they stopped.
+  // D0: the engine restarts; running streams resume on the grid where they stopped. The
+  // oscillator (device time, WALCLK) keeps counting through D3; stream positions do not.
   void power_down();
   void power_up();
   bool powered() const;
 
   // ---- The engine (DISPATCH_LEVEL) -------------------------------------------------------------
   // One engine tick at device time `device_ticks`: what the engine timer's DPC does with the
-  // current time (see the top of this file). Public so that a benchmark can drive the DMA path
-  // without a timer; the driver never calls it.
+  // current time (see the top of this file). Public so that the benchmark can drive the DMA path
+  // without a timer and tests can play a late DPC; the rest of the driver never calls it.
   void run_engine_tick(ULONGLONG device_ticks);
   // The engine timer's current period (0 while it is stopped: D3 or no stream running).
   ULONG engine_period_us() const;
 
   // ---- No codec attached (create() with codec == nullptr) --------------------------------------
   // Then the engine's own converters stand in for the codec stage: each tick, the DAC takes every
-  // running render stream's due frames from its FIFO (handing them to `render` if set, else
-  // dropping them) and the ADC puts every running capture stream's due frames into its FIFO
+  // running render stream's due frames from its FIFO (handing them to `render` if set, zeros
+  // for bytes an underrun left missing, else dropping them) and the ADC puts every running capture stream's due frames into its FIFO
   // (filled by `capture` if set, else zeros). A probe on the link, for tests and benchmarks.
   // Both run in the engine DPC under the controller lock; they must not call the controller.
   typedef void LinkRenderTap(void* context, StreamDescriptor* stream, const UCHAR* bytes, ULONG count);

@@ -538,4 +538,73 @@ TEST(CodecProcess, PausingAndResumingAStreamContinuesItsDataWhereItStopped) {
   }
 }
 
+// The largest engine tick the controller allows (10 ms) at the highest rate and channel count:
+// the pass buffers hold it, and loopback stays bit-exact.
+TEST(CodecProcess, TenMillisecondTicksOf192kHzEightChannelFloatLoopBitExact) {
+  ControllerConfig config;
+  config.dma_tick_us = 10000;
+  const StreamFormat f = make_format(SampleType::Float, 8, 32, 32, 192000);
+  CodecRig rig(config);
+  TestStream loopback(rig.controller(), StreamRoute::SpeakerLoopback, f, bytes_for_ms(f, 200), bytes_for_ms(f, 20));
+  TestStream render(rig.controller(), StreamRoute::SpeakerRender, f, bytes_for_ms(f, 200), bytes_for_ms(f, 20));
+  ASSERT_EQ(render.program_status(), STATUS_SUCCESS);
+  fill_random(f, render.buffer(), render.bytes(), 192);
+  loopback.sd()->start();
+  render.sd()->start();
+  run_ms(1);
+  const LONGLONG shift = anchor_of(loopback.sd()) - anchor_of(render.sd());
+  run_ms(120);
+  render.sd()->stop();
+  loopback.sd()->stop();
+  EXPECT_GE(ExpectCaptureIsRenderBitExact(render, loopback, shift), 192000u / 10);
+}
+
+TEST(CodecProcess, TheCableOverridesTheSourceOnlyWhileItIsOn) {
+  const StreamFormat f = make_format(SampleType::Pcm, 1, 16, 16, 48000);
+  CodecRig rig;
+  std::vector<StreamFormat> read_formats;
+  rig.codec()->set_microphone_cable(true);
+  rig.codec()->set_microphone_source(new ConstantSource(0.25, &read_formats));  // after: still cable
+  TestStream microphone(rig.controller(), StreamRoute::MicrophoneCapture, f, bytes_for_ms(f, 300), bytes_for_ms(f, 10));
+  microphone.sd()->start();
+  run_ms(20);  // no render stream: the cable carries silence
+  EXPECT_TRUE(read_formats.empty());
+  rig.codec()->set_microphone_cable(false);
+  run_ms(20);
+  microphone.sd()->stop();
+  ASSERT_EQ(read_formats.size(), 1u);
+  const ULONG frames = captured_frames(microphone);
+  ASSERT_GE(frames, 1800u);
+  EXPECT_EQ(sample16(microphone.buffer(), 0), 0) << "cable: silence";
+  EXPECT_EQ(sample16(microphone.buffer() + 2 * (frames - 1), 0), 8192) << "source: 0.25";
+}
+
+// The stage outlives a controller (PnP stop/start could pair it with a new one): the new device
+// clock starts at 0 again, and the stage follows it instead of waiting for the old time.
+TEST(CodecProcess, ANewControllerOnTheSameStageStartsFromItsOwnTimeZero) {
+  const StreamFormat f = make_format(SampleType::Pcm, 2, 16, 16, 48000);
+  wavert::host::KernelSession session(sim_config());
+  CodecStage* codec = nullptr;
+  ASSERT_EQ(CodecStage::create(&codec), STATUS_SUCCESS);
+  for (int generation = 0; generation < 2; ++generation) {
+    Controller* controller = nullptr;
+    ASSERT_EQ(Controller::create({}, codec, &controller), STATUS_SUCCESS);
+    {
+      TestStream loopback(controller, StreamRoute::SpeakerLoopback, f, bytes_for_ms(f, 300), bytes_for_ms(f, 10));
+      TestStream render(controller, StreamRoute::SpeakerRender, f, bytes_for_ms(f, 300), bytes_for_ms(f, 10));
+      fill_random(f, render.buffer(), render.bytes(), 40 + generation);
+      loopback.sd()->start();
+      render.sd()->start();
+      run_ms(1);
+      const LONGLONG shift = anchor_of(loopback.sd()) - anchor_of(render.sd());
+      run_ms(generation == 0 ? 200 : 50);
+      render.sd()->stop();
+      loopback.sd()->stop();
+      EXPECT_GE(ExpectCaptureIsRenderBitExact(render, loopback, shift), 2000u) << "controller " << generation;
+    }
+    delete controller;
+  }
+  delete codec;
+}
+
 }  // namespace

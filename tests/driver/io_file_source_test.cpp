@@ -143,3 +143,22 @@ TEST_F(FileSourceTest, FilesThatAreNotWavFilesWithFramesAreRejectedWithALogLine)
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(FileSourceTest, LoopsThroughASmallRingThatWrapsOnEveryPass) {
+  const ULONG file_frames = 777;
+  FileSource* source = nullptr;
+  const std::string path = make_wav(file_frames);
+  // 1000 bytes: 500 frames, so the ring wraps at a different file frame on every pass.
+  ASSERT_EQ(FileSource::create(device_, path.c_str(), ULONG(path.size()), 1000, &source), STATUS_SUCCESS);
+  const ULONG frames = 20'000;
+  const auto out = read_all(source, pcm16(1, 48000), frames, 123);
+  for (ULONG i = 0; i < frames; ++i) {
+    ASSERT_EQ(int16_t(le16(out, size_t(i) * 2)), value(i % file_frames)) << "frame " << i;
+  }
+  EXPECT_EQ(source->starved_frames(), 0u);
+  source->destroy();
+}
+
+}  // namespace
