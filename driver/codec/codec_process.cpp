@@ -17,20 +17,36 @@ void fill(double* samples, ULONG count, double value) {
   for (ULONG i = 0; i < count; ++i) samples[i] = value;
 }
 
-// SDnCTL.RUN (HDA §3.3.35) read from the register page, the way a converter on the link sees its
-// stream run. StreamDescriptor::running() says the same but takes the controller's lock, which the
-// engine already holds while it calls process() (hw/controller.h, Controller::lock_): calling it
-// here is a spin-lock recursion.
-bool run_bit(const hw::Controller& controller, const hw::StreamDescriptor& stream) {
-  return (controller.register_page()[hw::stream_register(stream.index(), hw::kSdCtl)] & hw::kCtlRun) != 0;
+// True when the stream is still in the run the codec saw in its last pass: not reset since, not
+// re-anchored by a new RUN or a power cycle. The engine only ticks while some stream runs, so a
+// gap with no render stream is seen this way, not as a pass without one.
+bool continues_run(hw::StreamDescriptor& stream, ULONGLONG end_ticks) {
+  const hw::StreamDescriptor::CodecState& state = stream.codec_state();
+  if (!state.started || stream.converter_frames_at(end_ticks) < state.frames_converted) return false;
+  const ULONGLONG next_frame_ticks = stream.device_ticks_of_frame(state.frames_converted);
+  return grid_frame_at_or_after(next_frame_ticks, stream.format().rate_hz) - state.frames_converted == state.phase;
 }
 
 }  // namespace
 
 // ---- Engine side ------------------------------------------------------------------------------------
 
+// First frame of a pass on a bus grid. A pass holds at most kChunkCapacityFrames per grid for
+// every rate up to kMaxRateHz; a faster grid (FMT allows rates HDA cannot express) loses the
+// oldest frames of a pass rather than overrunning the buffers.
+LONGLONG CodecStage::pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONGLONG end_frame) {
+  const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, rate_hz));
+  return end_frame - begin > kChunkCapacityFrames ? end_frame - kChunkCapacityFrames : begin;
+}
+
 void CodecStage::process(hw::Controller& controller, ULONGLONG device_ticks) {
-  if (device_ticks <= processed_ticks_) return;
+  if (device_ticks < processed_ticks_) {
+    // A device clock that went back: a new controller on this stage, whose time began at 0.
+    processed_ticks_ = 0;
+    speaker_.valid = false;
+    microphone_.valid = false;
+  }
+  if (device_ticks == processed_ticks_) return;
   if (device_ticks - processed_ticks_ > kMaxCatchUpTicks) {
     // Skipped time is silence on every bus; streams skip their backlog in sync_stream.
     processed_ticks_ = device_ticks - kChunkTicks;
@@ -221,22 +237,26 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Which streams run, and does a speaker run begin or end? -------------------------------
   hw::StreamDescriptor* first_render = nullptr;
   ULONGLONG first_render_ticks = 0;
+  bool render_run_continues = false;
   hw::StreamDescriptor* first_microphone = nullptr;
   ULONGLONG first_microphone_ticks = 0;
+  bool microphone_run_continues = false;
   const ULONG capacity = controller.stream_capacity();
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     // "First to run": the stream whose next frame is due earliest (lowest index on a tie).
     const ULONGLONG ticks = stream->device_ticks_of_frame(stream->codec_state().frames_converted);
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
+        render_run_continues = render_run_continues || continues_run(*stream, end_ticks);
         if (first_render == nullptr || ticks < first_render_ticks) {
           first_render = stream;
           first_render_ticks = ticks;
         }
         break;
       case hw::StreamRoute::MicrophoneCapture:
+        microphone_run_continues = microphone_run_continues || continues_run(*stream, end_ticks);
         if (first_microphone == nullptr || ticks < first_microphone_ticks) {
           first_microphone = stream;
           first_microphone_ticks = ticks;
@@ -246,11 +266,18 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
         break;
     }
   }
+  if (!microphone_run_continues) microphone_run_active_ = false;
 
   bool cable;
   {
     KIRQL irql;
     KeAcquireSpinLock(&connections_lock_, &irql);
+    if (speaker_run_active_ && !render_run_continues) {
+      // Every render stream of the run has stopped (seen at the first engine tick after, which
+      // may be the one where the next run begins).
+      speaker_run_active_ = false;
+      if (sink_ != nullptr) sink_->end();
+    }
     if (first_render != nullptr && !speaker_run_active_) {
       // The speaker format rule: the first render stream to run while none runs sets it.
       if (speaker_.format != first_render->format()) {
@@ -260,9 +287,6 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       speaker_run_active_ = true;
       sink_waiting_for_first_frame_ = true;
       if (sink_ != nullptr) sink_->begin(speaker_.format);
-    } else if (first_render == nullptr && speaker_run_active_) {
-      speaker_run_active_ = false;
-      if (sink_ != nullptr) sink_->end();
     }
     cable = cable_;
     KeReleaseSpinLock(&connections_lock_, irql);
@@ -271,8 +295,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Speaker: mix, volume, mute, peak, sink ---------------------------------------------------
   const StreamFormat speaker_format = speaker_.format;
   const ULONG speaker_channels = speaker_format.channels;
-  const LONGLONG speaker_begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, speaker_format.rate_hz));
   const LONGLONG speaker_end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, speaker_format.rate_hz));
+  const LONGLONG speaker_begin = pass_begin_frame(begin_ticks, speaker_format.rate_hz, speaker_end);
   const ULONG speaker_frames = static_cast<ULONG>(speaker_end - speaker_begin);
   advance_bus(&speaker_, speaker_format, speaker_begin, speaker_end);
   double* mix = speaker_.samples + kHistoryFrames * speaker_channels;
@@ -283,7 +307,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   if (first_render != nullptr) {
     for (ULONG i = 0; i < capacity; ++i) {
       hw::StreamDescriptor* stream = controller.stream(i);
-      if (stream == nullptr || !run_bit(controller, *stream) || stream->route() != hw::StreamRoute::SpeakerRender) continue;
+      if (stream == nullptr || !stream->running() || stream->route() != hw::StreamRoute::SpeakerRender) continue;
       const LONGLONG first = mix_render_stream(*stream, end_ticks, speaker_begin, speaker_end, mix);
       if (first < first_contribution) first_contribution = first;
     }
@@ -334,8 +358,8 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
       microphone_run_active_ = true;
     }
     const StreamFormat format = microphone_.format;
-    const LONGLONG begin = static_cast<LONGLONG>(grid_frames_passed(begin_ticks, format.rate_hz));
     const LONGLONG end = static_cast<LONGLONG>(grid_frames_passed(end_ticks, format.rate_hz));
+    const LONGLONG begin = pass_begin_frame(begin_ticks, format.rate_hz, end);
     advance_bus(&microphone_, format, begin, end);
     double* samples = microphone_.samples + kHistoryFrames * format.channels;
     const ULONG frames = static_cast<ULONG>(end - begin);
@@ -365,7 +389,7 @@ void CodecStage::process_pass(hw::Controller& controller, ULONGLONG begin_ticks,
   // ---- Capture: loopback from the speaker output, microphone streams from the microphone -------
   for (ULONG i = 0; i < capacity; ++i) {
     hw::StreamDescriptor* stream = controller.stream(i);
-    if (stream == nullptr || !run_bit(controller, *stream)) continue;
+    if (stream == nullptr || !stream->running()) continue;
     switch (stream->route()) {
       case hw::StreamRoute::SpeakerRender:
         break;

@@ -195,8 +195,7 @@ void CodecStage::set_microphone_source(Source* source) {
   KIRQL irql;
   KeAcquireSpinLock(&connections_lock_, &irql);
   Source* old = source_;
-  source_ = source;
-  cable_ = false;  // a source replaces whatever the microphone heard, the cable included
+  source_ = source;  // heard whenever the cable is off
   KeReleaseSpinLock(&connections_lock_, irql);
   if (old != nullptr) old->destroy();
 }

@@ -64,6 +64,8 @@ class CodecStage : public PoolObject {
   void set_speaker_sink(Sink* sink);
   void set_microphone_source(Source* source);
   void set_microphone_cable(bool cable);  // true: the microphone hears the speaker output
+  // (The cable and the source are independent settings: while the cable is on it overrides the
+  // source, which is heard again when it goes off. Either order of the two calls works.)
 
   // ---- Engine side (DISPATCH_LEVEL, engine DPC) -------------------------------------------------
   // Advances the DAC and ADC of every running stream to `device_ticks`: takes the due frames from
@@ -127,6 +129,7 @@ class CodecStage : public PoolObject {
   void snapshot_gains(CodecEndpoint endpoint, Gains* gains);
   void fold_peaks(CodecEndpoint endpoint, const double* peak_magnitude);
   void apply_gains(const Gains& gains, double* samples, ULONG frames, ULONG channels, double* peak_magnitude);
+  static LONGLONG pass_begin_frame(ULONGLONG begin_ticks, ULONG rate_hz, LONGLONG end_frame);
   static void advance_bus(Bus* bus, const StreamFormat& format, LONGLONG begin_frame, LONGLONG end_frame);
   // Returns the first speaker frame the stream contributed to (end_frame when none).
   LONGLONG mix_render_stream(hw::StreamDescriptor& stream, ULONGLONG end_ticks, LONGLONG begin_frame,

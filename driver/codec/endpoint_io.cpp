@@ -1,8 +1,10 @@
 // create_sink() and create_source() (endpoint_io.h): parse the spec, build what it names.
 #include "codec/endpoint_io.h"
 
+#include "codec/sink_alsa.h"
 #include "codec/sink_file.h"
 #include "codec/sink_null.h"
+#include "codec/source_file.h"
 #include "codec/source_silence.h"
 #include "codec/source_tone.h"
 #include "codec/spec.h"
@@ -30,8 +32,12 @@ NTSTATUS create_sink(PDEVICE_OBJECT device, const char* spec, Sink** out) {
       *out = sink;
       return STATUS_SUCCESS;
     }
-    case EndpointKind::Alsa:
-      return STATUS_NOT_SUPPORTED;
+    case EndpointKind::Alsa: {
+      AlsaSink* sink = nullptr;
+      WAVERT_RETURN_IF_FAILED(AlsaSink::create(device, parsed.path, parsed.path_chars, &sink));
+      *out = sink;
+      return STATUS_SUCCESS;
+    }
     case EndpointKind::Silence:
     case EndpointKind::Tone:
     case EndpointKind::Cable:
@@ -48,7 +54,6 @@ NTSTATUS create_source(PDEVICE_OBJECT device, const char* spec, Source** out, bo
   *is_cable = false;
   EndpointSpec parsed;
   WAVERT_RETURN_IF_FAILED(parse_source_spec(spec, &parsed));
-  (void)device;
   switch (parsed.kind) {
     case EndpointKind::Silence: {
       SilenceSource* source = nullptr;
@@ -65,8 +70,13 @@ NTSTATUS create_source(PDEVICE_OBJECT device, const char* spec, Source** out, bo
     case EndpointKind::Cable:
       *is_cable = true;
       return STATUS_SUCCESS;
-    case EndpointKind::File:
-      return STATUS_NOT_SUPPORTED;
+    case EndpointKind::File: {
+      FileSource* source = nullptr;
+      WAVERT_RETURN_IF_FAILED(
+          FileSource::create(device, parsed.path, parsed.path_chars, FileSource::kDefaultRingBytes, &source));
+      *out = source;
+      return STATUS_SUCCESS;
+    }
     case EndpointKind::Null:
     case EndpointKind::Alsa:
       break;  // sink kinds: the source parser never returns them

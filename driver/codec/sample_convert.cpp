@@ -80,9 +80,20 @@ void encode_samples(const StreamFormat& format, const double* samples, ULONG fra
   const LONGLONG min_value = -static_cast<LONGLONG>(full_scale);
   const int shift = static_cast<int>(format.container_bits) - valid;
   for (ULONG i = 0; i < count; ++i, p += container_bytes) {
-    LONGLONG v = round_to_integer(samples[i] * full_scale);
-    if (v > max_value) v = max_value;
-    if (v < min_value) v = min_value;
+    // Saturate before converting: a float stream (or a mix of them) may hold values far past full
+    // scale, infinities or NaN, and converting a double outside LONGLONG's range is undefined.
+    // NaN encodes as silence.
+    const double scaled = samples[i] * full_scale;
+    LONGLONG v;
+    if (scaled >= static_cast<double>(max_value)) {
+      v = max_value;
+    } else if (scaled <= static_cast<double>(min_value)) {
+      v = min_value;
+    } else if (scaled == scaled) {
+      v = round_to_integer(scaled);
+    } else {
+      v = 0;
+    }
     if (container_bytes == 1) {
       p[0] = static_cast<UCHAR>(v + 128);
     } else {

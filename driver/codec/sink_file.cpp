@@ -23,14 +23,12 @@ NTSTATUS FileSink::create(PDEVICE_OBJECT device, const char* path, ULONG path_ch
                           FileSink** out) {
   PAGED_CODE();
   *out = nullptr;
-  if (ring_bytes < 2 * kControlReserveBytes + 2 * sizeof(Record)) return STATUS_INVALID_PARAMETER;
-  FileSink* sink = new (NonPagedPoolNx, tags::kSink) FileSink();
+  FileSink* sink = new (NonPagedPoolNx, tags::kSink) FileSink(ring_bytes);
   if (sink == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
-  NTSTATUS status = sink->ring_.allocate(ring_bytes);
-  if (NT_SUCCESS(status)) status = sink->worker_.start(device, worker_routine, sink);
+  NTSTATUS status = sink->start(device, ring_bytes);
   if (NT_SUCCESS(status)) status = open_spec_file(path, path_chars, true, &sink->file_);
   if (!NT_SUCCESS(status)) {
-    sink->worker_.close_and_wait();
+    sink->stop_and_drain();
     delete sink;
     return status;
   }
@@ -42,102 +40,7 @@ FileSink::~FileSink() {
   if (file_ != nullptr) (void)ZwClose(file_);
 }
 
-ULONGLONG FileSink::dropped_frames() const {
-  return static_cast<ULONGLONG>(InterlockedCompareExchange64(const_cast<LONG64*>(&dropped_frames_), 0, 0));
-}
-
-void FileSink::add_dropped(ULONGLONG frames) {
-  if (frames != 0) InterlockedExchangeAdd64(&dropped_frames_, static_cast<LONG64>(frames));
-}
-
-// ---- Producer: the codec's DPC ----------------------------------------------------------------
-
-void FileSink::put_control(RecordKind kind, const StreamFormat& format) {
-  Record record{kind, 0, format};
-  if (ring_.free_bytes() < sizeof record) {
-    // Only possible when the worker has not run for eight begin/end pairs; the run is lost.
-    run_accepted_ = false;
-    return;
-  }
-  ring_.put(0, &record, sizeof record);
-  ring_.commit(sizeof record);
-  if (kind == RecordKind::Begin) run_accepted_ = true;
-}
-
-void FileSink::begin(const StreamFormat& format) {
-  in_run_ = true;
-  run_format_ = format;
-  run_accepted_ = false;
-  if (!wav_format_supported(format)) return;  // its frames are counted as dropped
-  put_control(RecordKind::Begin, format);
-  worker_.kick();
-}
-
-void FileSink::write(const void* bytes, ULONG frames) {
-  if (!in_run_ || !run_accepted_ || frames == 0) {
-    add_dropped(frames);
-    return;
-  }
-  const ULONG block = run_format_.block_align();
-  const ULONG free_bytes = ring_.free_bytes();
-  const ULONG usable = free_bytes > kControlReserveBytes + sizeof(Record)
-                           ? free_bytes - kControlReserveBytes - static_cast<ULONG>(sizeof(Record))
-                           : 0;
-  const ULONG fit = usable / block < frames ? usable / block : frames;
-  if (fit > 0) {
-    const Record record{RecordKind::Data, fit * block, {}};
-    ring_.put(0, &record, sizeof record);
-    ring_.put(sizeof record, bytes, fit * block);
-    ring_.commit(sizeof record + fit * block);
-  }
-  add_dropped(frames - fit);
-  if (ring_.used_bytes() >= ring_.capacity_bytes() / 8) worker_.kick();
-}
-
-void FileSink::end() {
-  if (!in_run_) return;
-  in_run_ = false;
-  if (run_accepted_) put_control(RecordKind::End, run_format_);
-  worker_.kick();
-}
-
-// ---- Worker: PASSIVE_LEVEL ---------------------------------------------------------------------
-
-void FileSink::worker_routine(void* context) { static_cast<FileSink*>(context)->drain(); }
-
-void FileSink::drain() {
-  PAGED_CODE();
-  for (;;) {
-    const ULONG used = ring_.used_bytes();
-    if (used < sizeof(Record)) return;
-    Record record;
-    ring_.get(0, &record, sizeof record);
-    switch (record.kind) {
-      case RecordKind::Begin:
-        on_begin(record.format);
-        break;
-      case RecordKind::End:
-        finalize();
-        break;
-      case RecordKind::Data: {
-        // The producer commits a record and its payload together, so all of it is there.
-        const ULONG block = worker_run_format_.block_align();
-        const ULONG chunk_bytes = kChunkFrames * block;
-        for (ULONG done = 0; done < record.payload_bytes;) {
-          const ULONG n = record.payload_bytes - done < chunk_bytes ? record.payload_bytes - done : chunk_bytes;
-          ring_.get(sizeof record + done, staging_, n);
-          on_data(staging_, n / block);
-          done += n;
-        }
-        break;
-      }
-    }
-    ring_.consume(sizeof record + record.payload_bytes);
-  }
-}
-
 void FileSink::on_begin(const StreamFormat& format) {
-  worker_run_format_ = format;
   if (!file_has_format_) {
     file_has_format_ = true;
     file_format_ = format;
@@ -150,12 +53,12 @@ void FileSink::on_begin(const StreamFormat& format) {
   run_out_frames_ = 0;
 }
 
-void FileSink::on_data(const UCHAR* bytes, ULONG frames) {
+ULONG FileSink::on_data(const UCHAR* bytes, ULONG frames) {
   if (!converting_) {
     append(bytes, frames);
-    return;
+    return frames;
   }
-  const StreamFormat& in = worker_run_format_;
+  const StreamFormat& in = worker_format();
   const StreamFormat& out = file_format_;
   decode_samples(in, bytes, frames, in_samples_);
   const ULONGLONG in_end = run_in_frames_ + frames;
@@ -178,6 +81,7 @@ void FileSink::on_data(const UCHAR* bytes, ULONG frames) {
     append(out_bytes_, pending);
   }
   run_in_frames_ = in_end;
+  return frames;
 }
 
 void FileSink::append(const UCHAR* bytes, ULONG frames) {
@@ -222,8 +126,7 @@ void FileSink::write_file(const void* bytes, ULONG length, ULONGLONG offset) {
 
 void FileSink::destroy() {
   PAGED_CODE();
-  worker_.close_and_wait();
-  drain();
+  stop_and_drain();
   finalize();
   delete this;
 }

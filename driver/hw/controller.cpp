@@ -219,7 +219,7 @@ ULONGLONG Controller::oscillator_hz_denominator() const { return kPpmScale; }
 
 ULONGLONG Controller::grid_frame_at(ULONG rate_hz, ULONGLONG device_ticks) const {
   // Grid frame k is due at tick ceil(k * kWallClockHz / r): the last frame due by tick t is
-  // floor(t * r / kWallClockHz) (frames 0..that one, including the one due at t itself).
+  // g(t) = floor(t * r / kWallClockHz), and the frames before it are finished.
   return mul_div_floor(device_ticks, rate_hz, kWallClockHz);
 }
 
@@ -478,9 +478,11 @@ void Controller::builtin_converters_locked(ULONGLONG device_ticks) {
         }
         stream.fifo_put(scratch, chunk);
       } else {
+        // On an underrun the DAC plays silence for what the FIFO lacked (and FIFOE is set).
         const ULONG taken = stream.fifo_take(scratch, chunk);
-        if (render_tap_ != nullptr && taken > 0) {
-          render_tap_(tap_context_, &stream, scratch, taken);
+        RtlZeroMemory(scratch + taken, chunk - taken);
+        if (render_tap_ != nullptr) {
+          render_tap_(tap_context_, &stream, scratch, chunk);
         }
       }
       bytes -= chunk;

@@ -163,7 +163,13 @@ class StreamDescriptor {
   // DMA (engine DPC, lock held).
   const BufferDescriptor* resolve_bdl_locked();
   bool translate_locked(ULONGLONG physical, UCHAR** va, ULONG* available);
-  bool move_burst_locked(ULONG bytes, bool to_fifo);  // false: descriptor error (DESE)
+  // What one walk of the BDL does with the bytes it passes.
+  enum class Transfer : UCHAR {
+    MemoryToFifo,  // render DMA
+    FifoToMemory,  // capture DMA
+    Skip,          // realignment after an underrun / overrun: the cursor moves, no byte does
+  };
+  bool move_burst_locked(ULONG bytes, Transfer transfer);  // false: descriptor error (DESE)
   void render_dma_locked(ULONGLONG device_ticks);
   void capture_dma_locked();
   void descriptor_error_locked();

@@ -256,9 +256,9 @@ void StreamDescriptor::clear_dma_state_locked() {
 }
 
 void StreamDescriptor::anchor_locked(ULONGLONG device_ticks) {
-  // The run starts on the next grid frame: the first one due strictly after `device_ticks`,
-  // floor(t * r / kWallClockHz) + 1, so the position at the RUN tick itself is still base_frames_.
-  anchor_grid_frame_ = controller_->grid_frame_at(format_.rate_hz, device_ticks) + 1;
+  // The run starts on the first grid frame due at or after `device_ticks`: the smallest k with
+  // ceil(k * kWallClockHz / r) >= t, which is floor((t - 1) * r / kWallClockHz) + 1 for t > 0.
+  anchor_grid_frame_ = device_ticks == 0 ? 0 : controller_->grid_frame_at(format_.rate_hz, device_ticks - 1) + 1;
   anchored_ = true;
 }
 
@@ -342,10 +342,10 @@ ULONGLONG StreamDescriptor::converter_frames_at(ULONGLONG device_ticks) const {
   if (!running_ || !anchored_) {
     return base_frames_;
   }
-  // A frame passes the converter at the tick it is due: by tick t the grid frames 0..g(t) have,
-  // g(t) = floor(t * r / kWallClockHz); those of this run are anchor..g(t).
-  const ULONGLONG frames_due = controller_->grid_frame_at(format_.rate_hz, device_ticks) + 1;
-  return base_frames_ + (frames_due > anchor_grid_frame_ ? frames_due - anchor_grid_frame_ : 0);
+  // A converter has finished grid frame k once frame k + 1 is due: by tick t it has finished the
+  // frames before g(t) = floor(t * r / kWallClockHz); this run's are anchor..g(t) - 1.
+  const ULONGLONG grid_frame = controller_->grid_frame_at(format_.rate_hz, device_ticks);
+  return base_frames_ + (grid_frame > anchor_grid_frame_ ? grid_frame - anchor_grid_frame_ : 0);
 }
 
 ULONGLONG StreamDescriptor::device_ticks_of_frame(ULONGLONG frame) const {
@@ -455,7 +455,7 @@ bool StreamDescriptor::translate_locked(ULONGLONG physical, UCHAR** va, ULONG* a
   return true;
 }
 
-bool StreamDescriptor::move_burst_locked(ULONG bytes, bool to_fifo) {
+bool StreamDescriptor::move_burst_locked(ULONG bytes, Transfer transfer) {
   const BufferDescriptor* list = resolve_bdl_locked();
   if (list == nullptr) {
     descriptor_error_locked();
@@ -467,10 +467,7 @@ bool StreamDescriptor::move_burst_locked(ULONG bytes, bool to_fifo) {
     const ULONGLONG address = entry.address;
     const ULONG length = entry.length;
     const ULONG flags = entry.flags;
-    UCHAR* va = nullptr;
-    ULONG available = 0;
-    if (length == 0 || entry_offset_bytes_ >= length ||
-        !translate_locked(address + entry_offset_bytes_, &va, &available)) {
+    if (length == 0 || entry_offset_bytes_ >= length) {
       descriptor_error_locked();
       return false;
     }
@@ -478,11 +475,24 @@ bool StreamDescriptor::move_burst_locked(ULONG bytes, bool to_fifo) {
     // here between two pages or two entries; the FIFO joins it again).
     ULONG chunk = length - entry_offset_bytes_;
     if (chunk > bytes) chunk = bytes;
-    if (chunk > available) chunk = available;
-    if (to_fifo) {
-      fifo_copy_in(va, chunk);
-    } else {
-      fifo_copy_out(va, chunk);
+    UCHAR* va = nullptr;
+    ULONG available = 0;
+    switch (transfer) {
+      case Transfer::MemoryToFifo:
+      case Transfer::FifoToMemory:
+        if (!translate_locked(address + entry_offset_bytes_, &va, &available)) {
+          descriptor_error_locked();
+          return false;
+        }
+        if (chunk > available) chunk = available;
+        if (transfer == Transfer::MemoryToFifo) {
+          fifo_copy_in(va, chunk);
+        } else {
+          fifo_copy_out(va, chunk);
+        }
+        break;
+      case Transfer::Skip:
+        break;
     }
     bytes -= chunk;
     dma_bytes_ += chunk;
@@ -501,12 +511,29 @@ bool StreamDescriptor::move_burst_locked(ULONG bytes, bool to_fifo) {
 }
 
 void StreamDescriptor::render_dma_locked(ULONGLONG device_ticks) {
+  const ULONG burst = controller_->config_.burst_bytes;
+  // After an underrun (the DAC found the FIFO empty and played silence) the DAC is ahead of the
+  // DMA: the bytes of the frames it already played are skipped in memory, so that byte n of the
+  // buffer still meets frame n / block at the DAC, as it would on a link whose timing is fixed.
+  const ULONGLONG dac_bytes = codec_state_.frames_converted * block_align_bytes_;
+  if (fifo_level_bytes_ == 0 && dma_bytes_ < dac_bytes) {
+    ULONGLONG behind = dac_bytes - dma_bytes_;
+    while (behind > 0) {
+      const ULONG step = behind < 0x10000000ull ? static_cast<ULONG>(behind) : 0x10000000u;
+      if (!move_burst_locked(step, Transfer::Skip)) return;
+      behind -= step;
+    }
+  }
   // Keep the FIFO full: by device time t the DMA has fetched at least the bytes the DAC needs up
   // to t plus the FIFO depth, a burst at a time, as long as the FIFO has room for a burst.
-  const ULONG burst = controller_->config_.burst_bytes;
+  // The bursts due in this tick are walked in one pass: the walk splits at entries and pages
+  // anyway, so consecutive bursts in one page cost one copy (the result is the same).
   const ULONGLONG need_bytes = converter_frames_at(device_ticks) * block_align_bytes_ + fifo_depth_bytes_;
-  while (dma_bytes_ < need_bytes && fifo_capacity_bytes_ - fifo_level_bytes_ >= burst) {
-    if (!move_burst_locked(burst, true)) return;
+  if (dma_bytes_ < need_bytes) {
+    const ULONGLONG bursts_due = (need_bytes - dma_bytes_ + burst - 1) / burst;
+    const ULONG bursts_room = (fifo_capacity_bytes_ - fifo_level_bytes_) / burst;
+    const ULONG bursts = bursts_due < bursts_room ? static_cast<ULONG>(bursts_due) : bursts_room;
+    if (bursts > 0 && !move_burst_locked(bursts * burst, Transfer::MemoryToFifo)) return;
   }
   write_lpib_locked();
   const UCHAR sts = *reg(kSdSts);
@@ -517,8 +544,21 @@ void StreamDescriptor::render_dma_locked(ULONGLONG device_ticks) {
 void StreamDescriptor::capture_dma_locked() {
   // A burst goes to memory as soon as the FIFO holds one.
   const ULONG burst = controller_->config_.burst_bytes;
-  while (fifo_level_bytes_ >= burst) {
-    if (!move_burst_locked(burst, false)) return;
+  const ULONG bursts = fifo_level_bytes_ / burst;
+  if (bursts > 0 && !move_burst_locked(bursts * burst, Transfer::FifoToMemory)) return;
+  // After an overrun (the ADC found the FIFO full and dropped frames) the memory cursor skips the
+  // bytes of the dropped frames, once what the FIFO holds is written: byte n of the buffer stays
+  // frame n / block of the ADC.
+  const ULONGLONG adc_bytes = codec_state_.frames_converted * block_align_bytes_;
+  if (adc_bytes > dma_bytes_ + fifo_level_bytes_) {
+    const ULONGLONG dropped = adc_bytes - dma_bytes_ - fifo_level_bytes_;
+    if (fifo_level_bytes_ > 0 && !move_burst_locked(fifo_level_bytes_, Transfer::FifoToMemory)) return;
+    ULONGLONG behind = dropped;
+    while (behind > 0) {
+      const ULONG step = behind < 0x10000000ull ? static_cast<ULONG>(behind) : 0x10000000u;
+      if (!move_burst_locked(step, Transfer::Skip)) return;
+      behind -= step;
+    }
   }
   write_lpib_locked();
 }

@@ -260,6 +260,65 @@ TEST(HwController, CaptureSamplesStraddlingPagesAndEntriesLandInTheRightPages) {
   s.sd()->stop();
 }
 
+// A DPC that runs 30 ms late (driven here by hand at a device time ahead of the clock): more is
+// due than the FIFO holds. The DAC plays silence for what is missing (FIFOE), the DMA then skips
+// the bytes of the frames already played, and byte n of the buffer meets frame n / block again.
+TEST(HwController, RenderRealignsWithTheDacAfterAnUnderrun) {
+  Rig rig;
+  Link link;
+  rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
+  const StreamFormat format = pcm_format(2, 16, 16, 48000);
+  TestStream s(rig.controller(), StreamRoute::SpeakerRender, format, 4 * 1920, 1920);
+  for (ULONG i = 0; i < s.bytes(); ++i) s.buffer()[i] = pattern_byte(i) | 1;  // never 0
+  s.sd()->start();
+  run_ms(10);
+  const KIRQL irql = KeRaiseIrqlToDpcLevel();
+  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 30 * kWallClockHz / 1000);
+  KeLowerIrql(irql);
+  EXPECT_TRUE(s.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe);
+  run_ms(200);
+  s.sd()->stop();
+  size_t silent = 0;
+  size_t wrong = 0;
+  for (size_t n = 0; n < link.rendered.size(); ++n) {
+    if (link.rendered[n] == 0) {
+      ++silent;
+    } else if (link.rendered[n] != (pattern_byte(n % s.bytes()) | 1)) {
+      ++wrong;
+    }
+  }
+  EXPECT_GT(silent, 4000u) << "about 30 ms minus the FIFO played as silence";
+  EXPECT_EQ(wrong, 0u) << "every byte that played, played at its own frame";
+  for (size_t n = link.rendered.size() - s.bytes(); n < link.rendered.size(); ++n) {
+    ASSERT_EQ(link.rendered[n], pattern_byte(n % s.bytes()) | 1) << n;
+  }
+  const ULONGLONG need = s.sd()->converter_frames_at(last_tick_device_time(rig.controller())) * 4 + s.sd()->fifo_bytes();
+  EXPECT_GE(s.sd()->dma_bytes(), need);
+  EXPECT_LT(s.sd()->dma_bytes(), need + 128);
+}
+
+TEST(HwController, CaptureRealignsWithTheAdcAfterAnOverrun) {
+  Rig rig;
+  Link link;
+  rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
+  const StreamFormat format = pcm_format(2, 16, 16, 48000);
+  TestStream s(rig.controller(), StreamRoute::MicrophoneCapture, format, 4 * 1920, 1920);
+  s.sd()->start();
+  run_ms(10);
+  const KIRQL irql = KeRaiseIrqlToDpcLevel();
+  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 30 * kWallClockHz / 1000);
+  KeLowerIrql(irql);
+  EXPECT_TRUE(s.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe);
+  run_ms(200);
+  s.sd()->stop();
+  const ULONGLONG written = s.sd()->dma_bytes();
+  ASSERT_GT(written, 2ull * s.bytes());
+  for (ULONGLONG n = written - s.bytes(); n < written; ++n) {
+    ASSERT_EQ(s.buffer()[n % s.bytes()], pattern_byte(n)) << "stream byte " << n;
+  }
+  EXPECT_LE(link.captured - written, 128u);
+}
+
 TEST(HwController, IocInterruptsExactlyOncePerIocEntryPerLap) {
   Rig rig;
   const StreamFormat format = pcm_format(2, 16, 16, 48000);
@@ -394,9 +453,9 @@ TEST(HwController, StreamsOfOneRateRunFrameAlignedOnTheGrid) {
   const ULONGLONG t = rig.controller()->device_ticks_now();
   const ULONGLONG fa = a.sd()->converter_frames_at(t);
   const ULONGLONG fb = b.sd()->converter_frames_at(t);
-  // Position fa: frames 0..fa-1 have passed the DAC by t, frame fa has not.
-  EXPECT_LE(a.sd()->device_ticks_of_frame(fa - 1), t);
-  EXPECT_GT(a.sd()->device_ticks_of_frame(fa), t);
+  // Position fa: frames 0..fa-1 are finished by t -- frame fa is due, frame fa + 1 is not yet.
+  EXPECT_LE(a.sd()->device_ticks_of_frame(fa), t);
+  EXPECT_GT(a.sd()->device_ticks_of_frame(fa + 1), t);
   EXPECT_NE(fa, fb);
   // The latest frame of each was due at the same grid tick, and so is every later one.
   for (ULONGLONG k = 0; k < 1000; k += 7) {
@@ -497,6 +556,44 @@ TEST(HwController, MonthsOfUptimeDoNotBreakTheTimeArithmetic) {
   EXPECT_NEAR(static_cast<double>(later - base), static_cast<double>(static_cast<ULONGLONG>(grid_later) - start_grid), 1.0);
   EXPECT_GT(later, 1ull << 41) << "past where 64-bit t * r would have wrapped";
   s.sd()->stop();
+}
+
+}  // namespace
+
+namespace {
+
+// The same engine on the real clock: timers fire on a host thread, DPCs may be late. Position
+// stays a function of the performance counter; the DMA keeps the buffer aligned with it.
+TEST(HwControllerRealClock, PositionFollowsTheHostClockAndTheDmaKeepsUp) {
+  wavert::host::KernelConfig kernel = sim_config();
+  kernel.clock = wavert::host::ClockKind::Real;
+  ControllerConfig config;
+  config.oscillator_ppm = 500;
+  Rig rig(config, kernel);
+  Link link;
+  rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
+  const StreamFormat format = pcm_format(2, 16, 16, 48000);
+  TestStream s(rig.controller(), StreamRoute::SpeakerRender, format, 4 * 1920, 1920, {1920, 2 * 1920, 3 * 1920, 4 * 1920});
+  for (ULONG i = 0; i < s.bytes(); ++i) s.buffer()[i] = pattern_byte(i) | 1;
+  Interrupts interrupts;
+  s.sd()->set_interrupt_handler(&Interrupts::handler, &interrupts);
+  s.sd()->start();
+  const ULONGLONG qpc_start = qpc_now();
+  const ULONGLONG frames_start = s.sd()->converter_frames_at(rig.controller()->device_ticks_at_qpc(qpc_start));
+  run_ms(300);
+  const ULONGLONG qpc_end = qpc_now();
+  const ULONGLONG frames_end = s.sd()->converter_frames_at(rig.controller()->device_ticks_at_qpc(qpc_end));
+  s.sd()->stop();
+  const double expected = static_cast<double>(qpc_end - qpc_start) / 1e7 * 48000 * (1 + 500e-6);
+  EXPECT_NEAR(static_cast<double>(frames_end - frames_start), expected, 1.0);
+  EXPECT_GE(interrupts.bcis, 20) << "one per 10 ms packet, some may coalesce in a late tick";
+  EXPECT_EQ(interrupts.dese, 0);
+  size_t wrong = 0;
+  for (size_t n = 0; n < link.rendered.size(); ++n) {
+    if (link.rendered[n] != 0 && link.rendered[n] != (pattern_byte(n % s.bytes()) | 1)) ++wrong;
+  }
+  EXPECT_GT(link.rendered.size(), 40000u);
+  EXPECT_EQ(wrong, 0u) << "late ticks may underrun, never misalign";
 }
 
 }  // namespace

@@ -275,3 +275,28 @@ TEST_F(FileSinkTest, AFileThatCannotBeCreatedFailsWithTheZwStatusAndALogLine) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(FileSinkTest, RecordsThatWrapAroundASmallRingArriveIntact) {
+  const std::string path = temp_path(".wav");
+  FileSink* sink = nullptr;
+  ASSERT_EQ(FileSink::create(device_, path.c_str(), ULONG(path.size()), 4096, &sink), STATUS_SUCCESS);
+  const StreamFormat format = pcm(2, 24, 24, 48000);  // 6-byte frames: records straddle the ring's end
+  const ULONG frames = 30'011;
+  const auto bytes = random_bytes(size_t(frames) * 6, 9);
+  at_dispatch([&] { sink->begin(format); });
+  for (ULONG done = 0; done < frames;) {
+    const ULONG n = std::min<ULONG>(97, frames - done);
+    at_dispatch([&] { sink->write(bytes.data() + size_t(done) * 6, n); });
+    done += n;
+    wait_for_worker();
+  }
+  at_dispatch([&] { sink->end(); });
+  sink->destroy();
+  const auto file = read_file(path);
+  ASSERT_EQ(file.size(), 68 + bytes.size());
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), file.begin() + 68));
+}
+
+}  // namespace

@@ -248,3 +248,21 @@ TEST(Specs, GoodSpecsParseToTheirParts) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(SourceTest, AnAlsaSinkForAMissingDeviceFailsCleanlyWithALogLine) {
+  wavert::host::CaptureDebugPrint capture;
+  Sink* sink = reinterpret_cast<Sink*>(1);
+  const NTSTATUS status = create_sink(device_, "alsa:wavert-nonexistent-device", &sink);
+  // With libasound the device is unknown; without it the host has no ALSA at all.
+  EXPECT_TRUE(status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_NOT_SUPPORTED) << std::hex << status;
+  EXPECT_EQ(sink, nullptr);
+  EXPECT_EQ(wavert::host::open_handle_count(), 0u);
+  const auto lines = capture.take();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].text.find("\\Device\\WavertAlsa\\wavert-nonexistent-device"), std::string::npos)
+      << lines[0].text;
+}
+
+}  // namespace

@@ -1,4 +1,5 @@
 // Sample conversion: the codec's round trip must be exact (loopback and cable are bit-exact).
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -68,6 +69,27 @@ TEST(SampleConvert, EncodingSaturatesAtTheContainerRange) {
   encode_samples(f, samples, 1, out);
   EXPECT_EQ(out[0], 32767);
   EXPECT_EQ(out[1], -32768);
+}
+
+TEST(SampleConvert, FloatFarPastFullScaleInfinityAndNanEncodeToIntegersWithoutOverflow) {
+  // A float stream's mix may reach any double; the integer encode must still saturate (a plain
+  // double -> int64 conversion of 1e30 is undefined behaviour, which UBSan reports).
+  const double samples[8] = {1e30, -1e30, HUGE_VAL, -HUGE_VAL, std::nan(""), 0.99999, -1.0000001, 65536.0};
+  for (int bits : {8, 16, 24, 32}) {
+    const StreamFormat f = pcm(bits, bits);
+    std::vector<std::uint8_t> bytes(4 * f.block_align());
+    encode_samples(f, samples, 4, bytes.data());
+    std::vector<double> back(8);
+    decode_samples(f, bytes.data(), 4, back.data());
+    const double top = 1.0 - 1.0 / (1ull << (bits - 1));
+    EXPECT_EQ(back[0], top) << bits;
+    EXPECT_EQ(back[1], -1.0) << bits;
+    EXPECT_EQ(back[2], top) << bits;
+    EXPECT_EQ(back[3], -1.0) << bits;
+    EXPECT_EQ(back[4], 0.0) << bits << ": NaN is silence";
+    EXPECT_EQ(back[6], -1.0) << bits;
+    EXPECT_EQ(back[7], top) << bits;
+  }
 }
 
 TEST(SampleConvert, DecodingNormalisesToFullScale) {

@@ -5,6 +5,8 @@
 #include <wdm.h>
 
 #include <cstdio>
+#include <cstring>
+#include <vector>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -256,15 +258,45 @@ TEST_F(ZwFile, AClosedHandleIsInvalid) {
   EXPECT_EQ(write_at(h, "x", 0, &iosb), STATUS_INVALID_HANDLE);
 }
 
-TEST_F(ZwFile, AlsaNamespaceFailsCleanlyForAMissingDevice) {
+// The EaBuffer the ALSA namespace reads its format from: "WavertWaveFormat" = a WAVEFORMATEX.
+std::vector<unsigned char> format_ea(unsigned channels, unsigned rate, unsigned bits) {
+  const std::string name = "WavertWaveFormat";
+  std::vector<unsigned char> ea(8 + name.size() + 1 + 18, 0);
+  ea[5] = static_cast<unsigned char>(name.size());
+  ea[6] = 18;
+  std::memcpy(&ea[8], name.c_str(), name.size() + 1);
+  unsigned char* f = &ea[8 + name.size() + 1];
+  const unsigned block = channels * bits / 8;
+  const unsigned fields[] = {1, channels};
+  f[0] = static_cast<unsigned char>(fields[0]);
+  f[2] = static_cast<unsigned char>(fields[1]);
+  std::memcpy(f + 4, &rate, 4);
+  const unsigned bytes_per_second = rate * block;
+  std::memcpy(f + 8, &bytes_per_second, 4);
+  f[12] = static_cast<unsigned char>(block);
+  f[14] = static_cast<unsigned char>(bits);
+  return ea;
+}
+
+TEST_F(ZwFile, AlsaNamespaceFailsCleanlyForAMissingDeviceOrFormat) {
+  const std::u16string wide = utf8_to_utf16("\\Device\\WavertAlsa\\wavert-nonexistent-device");
+  UNICODE_STRING name;
+  name.Buffer = reinterpret_cast<PWCH>(const_cast<char16_t*>(wide.data()));
+  name.Length = name.MaximumLength = USHORT(wide.size() * sizeof(WCHAR));
+  OBJECT_ATTRIBUTES oa;
+  InitializeObjectAttributes(&oa, &name, OBJ_KERNEL_HANDLE, nullptr, nullptr);
   HANDLE h = nullptr;
   IO_STATUS_BLOCK iosb{};
-  const NTSTATUS status = create("\\Device\\WavertAlsa\\wavert-nonexistent-device", GENERIC_WRITE, FILE_OPEN,
-                                 FILE_SYNCHRONOUS_IO_NONALERT, &h, &iosb);
-  EXPECT_TRUE(status == STATUS_NOT_SUPPORTED || status == STATUS_OBJECT_NAME_NOT_FOUND ||
-              status == STATUS_INVALID_PARAMETER)
-      << std::hex << status;
+  auto ea = format_ea(2, 48000, 16);
+  const NTSTATUS status = ZwCreateFile(&h, GENERIC_WRITE | SYNCHRONIZE, &oa, &iosb, nullptr, 0, 0, FILE_OPEN,
+                                       FILE_SYNCHRONOUS_IO_NONALERT, ea.data(), ULONG(ea.size()));
+  // With libasound the device is unknown; without it the namespace has no ALSA behind it.
+  EXPECT_TRUE(status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_NOT_SUPPORTED) << std::hex << status;
   EXPECT_EQ(h, nullptr);
+  // No format at all cannot configure any PCM.
+  EXPECT_EQ(ZwCreateFile(&h, GENERIC_WRITE | SYNCHRONIZE, &oa, &iosb, nullptr, 0, 0, FILE_OPEN,
+                         FILE_SYNCHRONOUS_IO_NONALERT, nullptr, 0),
+            STATUS_INVALID_PARAMETER);
   EXPECT_EQ(open_handle_count(), 0u);
 }
 
