@@ -20,6 +20,14 @@
 
 namespace io_test {
 
+inline std::vector<unsigned char> read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  const std::string text = s.str();
+  return std::vector<unsigned char>(text.begin(), text.end());
+}
+
 class IoTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,13 +54,7 @@ class IoTest : public ::testing::Test {
     return path;
   }
 
-  static std::vector<unsigned char> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    const std::string text = s.str();
-    return std::vector<unsigned char>(text.begin(), text.end());
-  }
+  static std::vector<unsigned char> read_file(const std::string& path) { return read_whole_file(path); }
   static void write_file(const std::string& path, const std::vector<unsigned char>& bytes) {
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
                                                 std::streamsize(bytes.size()));
