@@ -8,6 +8,7 @@
 
 #include "common/tags.h"
 #include "e2e_fixture.hpp"
+#include "wavert/client/endpoint.hpp"
 #include "wavert/host/faults.hpp"
 #include "wavert/host/memory.hpp"
 
@@ -278,6 +279,52 @@ TEST_F(Streams, GetReadPacketStampsEachPacketsFirstSample) {
   EXPECT_GT(info.PacketNumber, 5u);
   ASSERT_EQ(raw_.set_state(h, KSSTATE_STOP), STATUS_SUCCESS);
   EXPECT_EQ(raw_.get(h, KSPROPSETID_RtAudio, KSPROPERTY_RTAUDIO_GETREADPACKET, &info).status, STATUS_DEVICE_NOT_READY);
+}
+
+// ---- Data intersection -------------------------------------------------------------------------
+
+TEST_F(Streams, IntersectionGivesTheClientItsFormatOrNoMatch) {
+  wavert::client::Endpoint speaker_endpoint, microphone_endpoint;
+  ASSERT_TRUE(driver_test::Ok(wavert::client::find_endpoint("Speaker", &speaker_endpoint)));
+  ASSERT_TRUE(driver_test::Ok(wavert::client::find_endpoint("Microphone", &microphone_endpoint)));
+  for (const Format& wanted : {Format::pcm24in32(96'000, 6), Format::float32(8'000, 1), Format::pcm8(192'000, 8),
+                               Format::pcm24(44'100, 3)}) {
+    for (const auto* endpoint : {&speaker_endpoint, &microphone_endpoint}) {
+      Format agreed;
+      ASSERT_TRUE(driver_test::Ok(wavert::client::negotiate(*endpoint, wanted, &agreed))) << wanted.to_string();
+      // A KSDATARANGE_AUDIO names container bits only; for a 32-bit container the best the device
+      // does is all 32 bits valid.
+      Format best = wanted;
+      if (wanted.container_bits == 32 && wanted.sample_type == wavert::client::SampleType::Int) best.valid_bits = 32;
+      EXPECT_EQ(agreed, best) << wanted.to_string();
+    }
+  }
+  Format agreed;
+  EXPECT_EQ(wavert::client::negotiate(speaker_endpoint, Format::pcm16(384'000, 2), &agreed).code(), STATUS_NO_MATCH);
+  EXPECT_EQ(wavert::client::negotiate(speaker_endpoint, Format::pcm16(4'000, 2), &agreed).code(), STATUS_NO_MATCH);
+
+  // The size query of KSPROPERTY_PIN_DATAINTERSECTION: the driver's answer is one WAVEFORMATEXTENSIBLE.
+  struct {
+    KSP_PIN pin;
+    KSMULTIPLE_ITEM items;
+    KSDATARANGE_AUDIO range;
+  } request{};
+  request.pin.Property = e2e::property(KSPROPSETID_Pin, KSPROPERTY_PIN_DATAINTERSECTION, KSPROPERTY_TYPE_GET);
+  request.pin.PinId = e2e::kSpeakerRenderPin;
+  request.items.Size = sizeof request.items + sizeof request.range;
+  request.items.Count = 1;
+  request.range.DataRange.FormatSize = sizeof request.range;
+  request.range.DataRange.MajorFormat = KSDATAFORMAT_TYPE_AUDIO;
+  request.range.DataRange.SubFormat = KSDATAFORMAT_SUBTYPE_PCM;
+  request.range.DataRange.Specifier = KSDATAFORMAT_SPECIFIER_WAVEFORMATEX;
+  request.range.MaximumChannels = 2;
+  request.range.MinimumBitsPerSample = 16;
+  request.range.MaximumBitsPerSample = 16;
+  request.range.MinimumSampleFrequency = 48'000;
+  request.range.MaximumSampleFrequency = 48'000;
+  const ks::IoResult size = raw_.request(speaker(), e2e::bytes_of(request), {});
+  EXPECT_EQ(size.status, STATUS_BUFFER_OVERFLOW);
+  EXPECT_EQ(size.bytes_returned, 104u);
 }
 
 // ---- Bad input -------------------------------------------------------------------------------
