@@ -127,6 +127,79 @@ TEST_F(Streams, HwLatencyReportsTheFifoAndTheCodecDelay) {
   EXPECT_EQ(latency.ChipsetDelay, 0u);
 }
 
+TEST_F(Streams, RunningStreamsContinueExactlyAcrossD3AndD0) {
+  const Format f = Format::pcm16(48'000, 2);
+  const ks::Handle h = pin(speaker(), e2e::kSpeakerRenderPin, f);
+  const KSRTAUDIO_BUFFER b = buffer(h, 48'000 * 4, 2);  // 1 s
+  ASSERT_EQ(raw_.set_state(h, KSSTATE_RUN), STATUS_SUCCESS);
+  wavert::host::run_for(100ms);
+  const ULONGLONG before = raw_.position(h).PlayOffset;
+  ASSERT_EQ(driver_->set_device_power_state(3), STATUS_SUCCESS);
+  wavert::host::run_for(200ms);
+  EXPECT_EQ(raw_.position(h).PlayOffset, before) << "no frames move in D3";
+  ASSERT_EQ(driver_->set_device_power_state(0), STATUS_SUCCESS);
+  wavert::host::run_for(2ms);
+  const ULONGLONG resumed = raw_.position(h).PlayOffset;
+  wavert::host::run_for(10ms);
+  EXPECT_EQ((raw_.position(h).PlayOffset + b.ActualBufferSize - resumed) % b.ActualBufferSize, 480u * 4)
+      << "the stream runs on at the sample rate after D0";
+  EXPECT_LT((resumed + b.ActualBufferSize - before) % b.ActualBufferSize, 4u * 48 * 3) << "it resumed where it stopped";
+}
+
+// ---- Months of uptime ------------------------------------------------------------------------
+
+// The same driver on a machine that has been up for 200 days (QPC near 1.7e14): positions and
+// capture timestamps must not overflow (issue 4: "QPC conversions that overflow after ~51 h").
+class LongUptime : public ::testing::Test {
+ protected:
+  static wavert::host::KernelConfig config() {
+    wavert::host::KernelConfig c;
+    c.sim_start_uptime_100ns = 200ull * 24 * 3600 * 10'000'000;
+    return c;
+  }
+  void SetUp() override {
+    driver_test::InstallMediaCategoryNames();
+    ASSERT_EQ(wavert::host::LoadedDriver::load(DriverEntry, {}, &driver_), STATUS_SUCCESS);
+  }
+  void TearDown() override {
+    raw_.close_all();
+    driver_.reset();
+  }
+  wavert::host::KernelSession session_{config()};
+  std::unique_ptr<wavert::host::LoadedDriver> driver_;
+  RawKs raw_;
+};
+
+TEST_F(LongUptime, PositionsAndTimestampsStayExactAfterMonthsOfUptime) {
+  const Format f = Format::pcm32(192'000, 8);
+  ks::Handle render, capture;
+  ASSERT_EQ(raw_.create_pin(raw_.filter("WaveSpeaker"), e2e::kSpeakerRenderPin, e2e::ks_format(f), &render),
+            STATUS_SUCCESS);
+  ASSERT_EQ(raw_.create_pin(raw_.filter("WaveMicrophone"), e2e::kMicrophoneCapturePin, e2e::ks_format(f), &capture),
+            STATUS_SUCCESS);
+  for (ks::Handle h : {render, capture}) {
+    KSRTAUDIO_BUFFER b{};
+    ASSERT_EQ(raw_.get_buffer(h, 192'000 * 32 / 10, 2, &b, true).status, STATUS_SUCCESS);  // 100 ms
+    ASSERT_EQ(raw_.set_state(h, KSSTATE_RUN), STATUS_SUCCESS);
+  }
+  const std::uint64_t run_qpc = wavert::host::qpc_now();
+  wavert::host::run_for(1ms);
+  ULONGLONG last = raw_.position(render).PlayOffset;
+  for (int step = 0; step < 30; ++step) {
+    wavert::host::run_for(10ms);
+    const ULONGLONG now = raw_.position(render).PlayOffset;
+    ASSERT_EQ((now + 192'000 * 32 / 10 - last) % (192'000 * 32 / 10), 1'920u * 32) << "step " << step;
+    last = now;
+  }
+  KSRTAUDIO_GETREADPACKET_INFO info{};
+  ASSERT_EQ(raw_.get(capture, KSPROPSETID_RtAudio, KSPROPERTY_RTAUDIO_GETREADPACKET, &info).status, STATUS_SUCCESS);
+  // Packet n of 50 ms began 50 ms * n after the first frame, which is within a frame of RUN.
+  const std::uint64_t expected = run_qpc + std::uint64_t{info.PacketNumber} * 500'000;
+  EXPECT_LE(info.PerformanceCounterValue > expected ? info.PerformanceCounterValue - expected
+                                                    : expected - info.PerformanceCounterValue,
+            10'000'000u / 192'000 + 1);
+}
+
 // ---- Notifications and packets over an hour ----------------------------------------------------
 
 class Hour : public Streams {
