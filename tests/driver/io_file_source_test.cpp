@@ -8,6 +8,7 @@
 #include "codec/wav_format.h"
 #include "io_fixture.hpp"
 #include "wavert/host/debug.hpp"
+#include "wavert/host/faults.hpp"
 
 using namespace wavert;
 using namespace wavert::codec;
@@ -159,6 +160,53 @@ TEST_F(FileSourceTest, LoopsThroughASmallRingThatWrapsOnEveryPass) {
   }
   EXPECT_EQ(source->starved_frames(), 0u);
   source->destroy();
+}
+
+}  // namespace
+
+namespace {
+
+// Every allocation create_sink / create_source makes (pool, work item) failing in turn: the call
+// fails with STATUS_INSUFFICIENT_RESOURCES and leaves nothing behind (the session's verifier checks
+// the pool, the work items and the handles when the test ends).
+TEST_F(FileSourceTest, EachFailedAllocationInCreateFailsCleanly) {
+  const std::string wav = make_wav(1000);
+  const std::string out = temp_path(".wav");
+  for (const std::string& spec : {"file:" + wav, std::string("tone:440"), std::string("silence")}) {
+    for (std::uint64_t n = 1;; ++n) {
+      wavert::host::fail_nth_any(n);
+      Source* source = nullptr;
+      bool cable = false;
+      const NTSTATUS status = create_source(device_, spec.c_str(), &source, &cable);
+      const bool injected = wavert::host::faults_injected() > 0;
+      wavert::host::clear_faults();
+      if (!injected) {
+        ASSERT_EQ(status, STATUS_SUCCESS) << spec;
+        source->destroy();
+        break;
+      }
+      EXPECT_EQ(status, STATUS_INSUFFICIENT_RESOURCES) << spec << " allocation " << n;
+      EXPECT_EQ(source, nullptr);
+      EXPECT_EQ(wavert::host::open_handle_count(), 0u) << spec << " allocation " << n;
+    }
+  }
+  for (const std::string& spec : {"file:" + out, std::string("null")}) {
+    for (std::uint64_t n = 1;; ++n) {
+      wavert::host::fail_nth_any(n);
+      Sink* sink = nullptr;
+      const NTSTATUS status = create_sink(device_, spec.c_str(), &sink);
+      const bool injected = wavert::host::faults_injected() > 0;
+      wavert::host::clear_faults();
+      if (!injected) {
+        ASSERT_EQ(status, STATUS_SUCCESS) << spec;
+        sink->destroy();
+        break;
+      }
+      EXPECT_EQ(status, STATUS_INSUFFICIENT_RESOURCES) << spec << " allocation " << n;
+      EXPECT_EQ(sink, nullptr);
+      EXPECT_EQ(wavert::host::open_handle_count(), 0u) << spec << " allocation " << n;
+    }
+  }
 }
 
 }  // namespace
