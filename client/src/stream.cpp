@@ -562,8 +562,14 @@ Status RenderStream::drain() {
   if (i.state != StreamState::Running) {
     if (Status s = start(); !s) return s;
   }
-  const std::uint64_t end = i.client_frames;
-  const std::uint64_t period_us = std::uint64_t{i.packet_frames} * 1'000'000 / i.config.format.sample_rate_hz;
+  // The position register is the DMA position, which runs a FIFO ahead of the converter, and the
+  // codec delays the converter's output further (KSRTAUDIO_HWLATENCY): the last frame has been
+  // heard only once the position is that far past the end of the data.
+  const std::uint64_t rate = i.config.format.sample_rate_hz;
+  const std::uint64_t codec_frames =
+      ((std::uint64_t{i.hw_latency.ChipsetDelay} + i.hw_latency.CodecDelay) * rate + 9'999'999) / 10'000'000;
+  const std::uint64_t end = i.client_frames + i.fifo_frames + codec_frames;
+  const std::uint64_t period_us = std::uint64_t{i.packet_frames} * 1'000'000 / rate;
   // Keep the buffer fed with silence so nothing stale plays while the tail drains, then stop
   // once the play position reaches the end of the data.
   std::vector<std::byte> silence(std::size_t{i.packet_frames} * i.frame_bytes,

@@ -110,16 +110,18 @@ NTSTATUS WaveStream::NonDelegatingQueryInterface(REFIID iid, PVOID* out) {
 
 // ---- Buffer ---------------------------------------------------------------------------------------
 
-// "RequestedSize honoured to whole frames": rounded down to whole frames, and for a buffer with
-// notifications to a multiple of NotificationCount frames so that every packet is whole frames;
-// never below one such unit, never above what one BDL can describe.
+// "RequestedSize honoured to whole frames": rounded up to whole frames, and for a buffer with
+// notifications to a multiple of NotificationCount frames so that every packet is whole frames.
+// Up, not down: KSPROPERTY_RTAUDIO_BUFFER's documentation requires the actual size to be at least
+// the requested one, or WASAPI will not use the buffer. Never below one such unit, never above
+// what one BDL can describe (the only case that returns less than was asked for).
 ULONG WaveStream::buffer_bytes_for(ULONG notification_count, ULONG requested_bytes) const {
   const ULONG frame_bytes = format_.block_align();
   const ULONG unit_bytes = frame_bytes * (notification_count == 0 ? 1 : notification_count);
-  ULONG bytes = requested_bytes > kMaxBufferBytes ? kMaxBufferBytes : requested_bytes;
-  bytes -= bytes % unit_bytes;
-  if (bytes == 0) bytes = unit_bytes;
-  return bytes;
+  const ULONG largest = kMaxBufferBytes - kMaxBufferBytes % unit_bytes;
+  if (requested_bytes >= largest) return largest;
+  const ULONG bytes = static_cast<ULONG>(round_up(requested_bytes, unit_bytes));
+  return bytes == 0 ? unit_bytes : bytes;
 }
 
 NTSTATUS WaveStream::allocate_buffer(ULONG notification_count, ULONG requested_bytes, PMDL* mdl_out,

@@ -454,16 +454,16 @@ TEST_F(Streams, BufferSizesAreHonouredToWholeFramesAndPackets) {
     const KSRTAUDIO_BUFFER b = buffer(h, 6'001 * 2 + 3, notifications);  // 2000.8 frames
     const ULONG frames = b.ActualBufferSize / 6;
     EXPECT_EQ(b.ActualBufferSize % 6, 0u);
-    EXPECT_EQ(frames, notifications == 2 ? 2'000u : 2'000u) << "rounded down to whole frames";
+    EXPECT_EQ(frames, notifications == 2 ? 2'002u : 2'001u) << "rounded up to whole frames (and packets)";
     EXPECT_EQ(frames % std::max(notifications, 1u), 0u);
     KSRTAUDIO_BUFFER again{};
     EXPECT_EQ(raw_.get_buffer(h, 9'600, notifications, &again, notifications != 0).status, STATUS_DEVICE_BUSY);
     ASSERT_EQ(raw_.close(h), STATUS_SUCCESS);
   }
-  // Odd frame counts with two packets give an even count of frames.
+  // Odd frame counts with two packets give an even count of frames, never fewer than asked for.
   const ks::Handle h = pin(speaker(), e2e::kSpeakerRenderPin, Format::pcm16(48'000, 2));
   const KSRTAUDIO_BUFFER b = buffer(h, 4 * 1'001, 2);
-  EXPECT_EQ(b.ActualBufferSize, 4u * 1'000);
+  EXPECT_EQ(b.ActualBufferSize, 4u * 1'002);
 }
 
 TEST_F(Streams, NotificationCountOtherThanOneOrTwoIsInvalid) {

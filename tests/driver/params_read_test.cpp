@@ -1,6 +1,7 @@
 // read_device_params (device/params.h): defaults, every value read from the service's Parameters
 // key, and bad values ignored with a warning.
 #include <cstring>
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -128,6 +129,8 @@ struct BadDword {
   const char* name;
   std::uint32_t value;
 };
+// For readable test listings (ctest names), instead of gtest's byte dump.
+void PrintTo(const BadDword& bad, std::ostream* os) { *os << bad.name << "=" << bad.value; }
 
 class ParamsBadDword : public ParamsRead, public ::testing::WithParamInterface<BadDword> {};
 
