@@ -13,6 +13,9 @@ namespace {
 
 constexpr ULONGLONG kPpmScale = 1'000'000;
 constexpr ULONG kMinEnginePeriodUs = 100;
+// How far behind a late engine DPC still catches up step by step (the codec stage skips longer
+// stalls too: CodecStage::kMaxCatchUpTicks). 250 ms of device time.
+constexpr ULONGLONG kMaxCatchUpTicks = kWallClockHz / 4;
 
 template <typename T>
 void write_register(volatile UCHAR* page, ULONG offset, T value) {
@@ -367,6 +370,8 @@ void Controller::update_engine_timer_locked() {
   }
   if (period_us != 0 && period_us < kMinEnginePeriodUs) period_us = kMinEnginePeriodUs;
   if (period_us == timer_period_us_) return;
+  // The engine starts from idle now: nothing before this instant is owed a catch-up.
+  if (timer_period_us_ == 0) last_engine_ticks_ = device_ticks_now();
   timer_period_us_ = period_us;
   if (period_us == 0) {
     ExCancelTimer(timer_, nullptr);
@@ -392,7 +397,21 @@ void Controller::run_engine_tick(ULONGLONG device_ticks) {
     KeReleaseSpinLock(&lock_, irql);
     return;
   }
+  // Hardware works continuously; the model works at timer expiries. A DPC that runs late (a
+  // loaded host, another driver's long DPC) must not turn into FIFO underruns and overruns the
+  // real device would never have had: the engine replays the missed expiries, one period apart,
+  // each moving render DMA, converters and capture DMA as the timer would have. Only a stall
+  // beyond kMaxCatchUpTicks is left to the FIFOs (STS.FIFOE) and the realignment after it.
+  if (timer_period_us_ != 0 && last_engine_ticks_ != 0 && device_ticks > last_engine_ticks_) {
+    const ULONGLONG step = static_cast<ULONGLONG>(timer_period_us_) * (kWallClockHz / 1'000'000);
+    ULONGLONG t = device_ticks - last_engine_ticks_ > kMaxCatchUpTicks ? device_ticks : last_engine_ticks_ + step;
+    while (t < device_ticks && timer_period_us_ != 0) {
+      engine_tick_locked(t);
+      t += step;
+    }
+  }
   engine_tick_locked(device_ticks);
+  last_engine_ticks_ = device_ticks;
   for (ULONG i = 0; i < stream_limit_; ++i) {
     StreamDescriptor& stream = descriptors_[i];
     if (!stream.allocated_ || stream.new_status_bits_ == 0) continue;

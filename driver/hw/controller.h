@@ -338,6 +338,8 @@ class Controller : public PoolObject {
   ULONGLONG qpc_at_power_on_ = 0;
   bool powered_ = false;
   ULONG timer_period_us_ = 0;  // 0: timer not set
+  // Device time of the last engine step; a late DPC catches up from here in steps of one period.
+  ULONGLONG last_engine_ticks_ = 0;
   BusAttachment bus_[kMaxBusAttachments] = {};
   ULONG bus_limit_ = 0;        // slots at and above this index have never been used
   ULONG stream_limit_ = 0;     // descriptors at and above this index have never been allocated

@@ -260,10 +260,10 @@ TEST(HwController, CaptureSamplesStraddlingPagesAndEntriesLandInTheRightPages) {
   s.sd()->stop();
 }
 
-// A DPC that runs 30 ms late (driven here by hand at a device time ahead of the clock): more is
-// due than the FIFO holds. The DAC plays silence for what is missing (FIFOE), the DMA then skips
-// the bytes of the frames already played, and byte n of the buffer meets frame n / block again.
-TEST(HwController, RenderRealignsWithTheDacAfterAnUnderrun) {
+// An engine held off for 400 ms -- beyond what it catches up (250 ms) -- (driven here by hand at a
+// device time ahead of the clock): the stall is skipped, not replayed, and afterwards byte n of
+// the buffer still meets frame n / block at the converter.
+TEST(HwController, RenderRealignsWithTheDacAfterAStallBeyondCatchUp) {
   Rig rig;
   Link link;
   rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
@@ -273,9 +273,9 @@ TEST(HwController, RenderRealignsWithTheDacAfterAnUnderrun) {
   s.sd()->start();
   run_ms(10);
   const KIRQL irql = KeRaiseIrqlToDpcLevel();
-  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 30 * kWallClockHz / 1000);
+  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 400 * kWallClockHz / 1000);
   KeLowerIrql(irql);
-  EXPECT_TRUE(s.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe);
+  (void)s.sd()->acknowledge_interrupt();
   run_ms(200);
   s.sd()->stop();
   size_t silent = 0;
@@ -287,7 +287,7 @@ TEST(HwController, RenderRealignsWithTheDacAfterAnUnderrun) {
       ++wrong;
     }
   }
-  EXPECT_GT(silent, 4000u) << "about 30 ms minus the FIFO played as silence";
+  (void)silent;  // the skipped stall is not played at all, so there may be none
   EXPECT_EQ(wrong, 0u) << "every byte that played, played at its own frame";
   for (size_t n = link.rendered.size() - s.bytes(); n < link.rendered.size(); ++n) {
     ASSERT_EQ(link.rendered[n], pattern_byte(n % s.bytes()) | 1) << n;
@@ -297,7 +297,7 @@ TEST(HwController, RenderRealignsWithTheDacAfterAnUnderrun) {
   EXPECT_LT(s.sd()->dma_bytes(), need + 128);
 }
 
-TEST(HwController, CaptureRealignsWithTheAdcAfterAnOverrun) {
+TEST(HwController, CaptureRealignsWithTheAdcAfterAStallBeyondCatchUp) {
   Rig rig;
   Link link;
   rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
@@ -306,9 +306,9 @@ TEST(HwController, CaptureRealignsWithTheAdcAfterAnOverrun) {
   s.sd()->start();
   run_ms(10);
   const KIRQL irql = KeRaiseIrqlToDpcLevel();
-  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 30 * kWallClockHz / 1000);
+  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 400 * kWallClockHz / 1000);
   KeLowerIrql(irql);
-  EXPECT_TRUE(s.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe);
+  (void)s.sd()->acknowledge_interrupt();
   run_ms(200);
   s.sd()->stop();
   const ULONGLONG written = s.sd()->dma_bytes();
@@ -561,6 +561,46 @@ TEST(HwController, MonthsOfUptimeDoNotBreakTheTimeArithmetic) {
 }  // namespace
 
 namespace {
+
+// A DPC 30 ms late -- far more than the FIFO holds, well within what the engine catches up: the
+// engine replays the missed expiries, so nothing underruns or overruns and every byte plays (and
+// is recorded) at its own frame, as on hardware that never waited for the CPU.
+TEST(HwController, ALateEngineDpcCatchesUpWithoutLosingData) {
+  Rig rig;
+  Link link;
+  rig.controller()->set_link_taps(&Link::render, &Link::capture, &link);
+  const StreamFormat format = pcm_format(2, 16, 16, 48000);
+  TestStream render(rig.controller(), StreamRoute::SpeakerRender, format, 4 * 1920, 1920);
+  TestStream capture(rig.controller(), StreamRoute::MicrophoneCapture, format, 4 * 1920, 1920);
+  for (ULONG i = 0; i < render.bytes(); ++i) render.buffer()[i] = pattern_byte(i) | 1;  // never 0
+  render.sd()->start();
+  capture.sd()->start();
+  run_ms(10);
+  const KIRQL irql = KeRaiseIrqlToDpcLevel();
+  rig.controller()->run_engine_tick(rig.controller()->device_ticks_now() + 30 * kWallClockHz / 1000);
+  KeLowerIrql(irql);
+  EXPECT_FALSE(render.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe) << "no render underrun";
+  EXPECT_FALSE(capture.sd()->acknowledge_interrupt() & wavert::hw::kStsFifoe) << "no capture overrun";
+  run_ms(100);
+  render.sd()->stop();
+  capture.sd()->stop();
+  size_t silent = 0;
+  size_t wrong = 0;
+  for (size_t n = 0; n < link.rendered.size(); ++n) {
+    if (link.rendered[n] == 0) {
+      ++silent;
+    } else if (link.rendered[n] != (pattern_byte(n % render.bytes()) | 1)) {
+      ++wrong;
+    }
+  }
+  EXPECT_EQ(silent, 0u) << "nothing played as silence";
+  EXPECT_EQ(wrong, 0u);
+  const ULONGLONG written = capture.sd()->dma_bytes();
+  ASSERT_GT(written, 2ull * capture.bytes());
+  for (ULONGLONG n = written - capture.bytes(); n < written; ++n) {
+    ASSERT_EQ(capture.buffer()[n % capture.bytes()], pattern_byte(n)) << "stream byte " << n;
+  }
+}
 
 // The same engine on the real clock: timers fire on a host thread, DPCs may be late. Position
 // stays a function of the performance counter; the DMA keeps the buffer aligned with it.
