@@ -70,6 +70,35 @@ Verdict compare(std::span<const std::byte> in, std::span<const std::byte> captur
   return v;
 }
 
+// `captured` (float32, aligned at `latency`) against IN's samples read as 64-bit float.
+Verdict compare_with_source(const std::string& in_path, std::span<const std::byte> captured, const client::Format& f,
+                            std::uint64_t latency) {
+  SF_INFO info{};
+  SNDFILE* file = sf_open(in_path.c_str(), SFM_READ, &info);
+  if (file == nullptr) throw CliError(kExitUsage, "cannot read '" + in_path + "': " + sf_strerror(nullptr));
+  std::vector<double> source(static_cast<std::size_t>(info.frames) * static_cast<std::size_t>(info.channels));
+  const sf_count_t got = sf_readf_double(file, source.data(), info.frames);
+  sf_close(file);
+  Verdict v;
+  v.latency_frames = static_cast<std::int64_t>(latency);
+  const std::size_t channels = f.channels;
+  const std::uint64_t cap_frames = captured.size() / f.frame_bytes();
+  for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(got); ++i) {
+    for (std::size_t c = 0; c < channels; ++c) {
+      float sample = 0;
+      if (latency + i < cap_frames) {
+        std::memcpy(&sample, captured.data() + ((latency + i) * channels + c) * 4, 4);
+      }
+      if (latency + i >= cap_frames || static_cast<double>(sample) != source[i * channels + c]) {
+        v.first_mismatch = i;
+        return v;
+      }
+    }
+  }
+  v.bit_exact = true;
+  return v;
+}
+
 class LoopbackCommand : public Command {
  public:
   CLI::App* add_to(CLI::App& app) override {
@@ -186,7 +215,12 @@ int LoopbackCommand::run(const GlobalOptions& globals) {
   }
   if (capture_code != kExitOk) throw CliError(capture_code, capture_error);
 
-  const Verdict verdict = compare(played, captured, format);
+  Verdict verdict = compare(played, captured, format);
+  if (verdict.bit_exact && verdict.latency_frames && !input.natural_is_exact()) {
+    // IN's samples were converted for the endpoint (64-bit float, a lossy codec): compare what
+    // came back with IN's own samples, not with the converted ones.
+    verdict = compare_with_source(in_, captured, format, static_cast<std::uint64_t>(*verdict.latency_frames));
+  }
   // OUT: the leading latency, then as many frames as IN had.
   std::size_t keep = captured.size();
   if (verdict.latency_frames) keep = std::min<std::size_t>(keep, (static_cast<std::size_t>(*verdict.latency_frames) + in_frames) * frame);
