@@ -435,6 +435,13 @@ int run_and_interrupt(const fs::path& dir, const std::vector<std::string>& args,
     ::execv(WAVERT_CLI_PATH, argv.data());
     _exit(127);
   }
+  // Once the output's temporary file exists the machine runs and the stream is starting.
+  bool started = false;
+  for (int i = 0; i < 1'000 && !started; ++i) {
+    for (const auto& e : fs::directory_iterator(dir)) started |= e.path().filename().string().starts_with(".");
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(started) << "no temporary output file appeared";
   std::this_thread::sleep_for(delay);
   ::kill(child, SIGINT);
   int status = 0;
@@ -445,7 +452,7 @@ int run_and_interrupt(const fs::path& dir, const std::vector<std::string>& args,
 TEST_F(Cli, CtrlCStopsARecordingAndKeepsAFinishedFile) {
   const fs::path out = path("rec.wav");
   const int code = run_and_interrupt(dir_, {"record", "--clock", "real", "--seconds", "30", "--source", "tone:500", out.string()},
-                                     std::chrono::milliseconds(1'500));
+                                     std::chrono::milliseconds(500));
   EXPECT_EQ(code, 0) << slurp(path("stderr.txt"));
   const Audio a = read_audio(out);
   EXPECT_GT(a.info.frames, 0);
@@ -456,7 +463,7 @@ TEST_F(Cli, CtrlCStopsARecordingAndKeepsAFinishedFile) {
 TEST_F(Cli, CtrlCStopsALoopbackWhichThenFailsItsCheck) {
   write_wav(path("long.wav"), Sample::Int16, 48'000, 2, make_signal(Sample::Int16, 2, 48'000 * 20, 9));
   const int code = run_and_interrupt(dir_, {"loopback", "--clock", "real", path("long.wav").string(), path("out.wav").string()},
-                                     std::chrono::milliseconds(1'500));
+                                     std::chrono::milliseconds(500));
   EXPECT_EQ(code, 1) << slurp(path("stderr.txt"));
   EXPECT_NE(slurp(path("stderr.txt")).find("interrupted"), std::string::npos);
   const Audio a = read_audio(path("out.wav"));  // finalised: a valid file with what was recorded

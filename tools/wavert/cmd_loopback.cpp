@@ -133,6 +133,7 @@ class LoopbackCommand : public Command {
 };
 
 int LoopbackCommand::run(const GlobalOptions& globals) {
+  install_interrupt_handler();  // first, so an early Ctrl-C still stops cleanly
   InputFile input(in_);
   const int out_major = sf_major_for_path(out_);
   MachineRequest request;
@@ -155,7 +156,6 @@ int LoopbackCommand::run(const GlobalOptions& globals) {
   const std::vector<std::byte> played = input.read_all(format);
   const std::size_t frame = format.frame_bytes();
   const std::uint64_t in_frames = played.size() / frame;
-  install_interrupt_handler();
 
   const client::StreamConfig config = stream_config(format, mode_, buffer_ms_);
   client::CaptureStream recorder;

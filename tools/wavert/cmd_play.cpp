@@ -30,6 +30,7 @@ class PlayCommand : public Command {
   }
 
   int run(const GlobalOptions& globals) override {
+    install_interrupt_handler();  // first, so an early Ctrl-C still stops cleanly
     InputFile input(file_);
     MachineRequest request;
     request.clock = clock_;
@@ -40,7 +41,6 @@ class PlayCommand : public Command {
     auto machine = start_machine(globals, request);
     const client::Endpoint endpoint = find_endpoint(endpoint_, client::Direction::Render);
     const client::Format format = choose_device_format(endpoint, input.natural_format(), globals.verbosity);
-    install_interrupt_handler();
 
     client::RenderStream stream;
     if (client::Status s = stream.open(endpoint, stream_config(format, mode_, buffer_ms_)); !s) fail(kExitError, "play", s);

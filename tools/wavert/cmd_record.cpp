@@ -57,6 +57,7 @@ class RecordCommand : public Command {
   }
 
   int run(const GlobalOptions& globals) override {
+    install_interrupt_handler();  // first, so an early Ctrl-C still stops cleanly
     const int sf_major = sf_major_for_path(file_);
     const SampleWord word = sample_word(format_, sf_major);
     const client::Format format =
@@ -74,7 +75,6 @@ class RecordCommand : public Command {
       throw CliError(kExitUsage, "the " + endpoint_word(endpoint) + " endpoint cannot record " + format.to_string());
     }
     OutputFile output(file_, sf_major | word.sf_subtype, format);
-    install_interrupt_handler();
 
     client::CaptureStream stream;
     if (client::Status s = stream.open(endpoint, stream_config(format, mode_, buffer_ms_)); !s) fail(kExitError, "record", s);
