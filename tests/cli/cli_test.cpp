@@ -471,6 +471,22 @@ TEST_F(Cli, CtrlCStopsALoopbackWhichThenFailsItsCheck) {
   EXPECT_LT(a.info.frames, 48'000 * 20);
 }
 
+TEST_F(Cli, ProgressLineAppearsOnATerminalOnly) {
+  write_wav(path("in.wav"), Sample::Int16, 48'000, 2, make_signal(Sample::Int16, 2, 24'000, 4));
+  const std::string job = "loopback " + quote(path("in.wav").string()) + " " + quote(path("out.wav").string());
+  // script(1) (bsdutils, in every Debian) gives the command a pseudo-terminal.
+  const std::string tty_command = "script -qec \"" + std::string(WAVERT_CLI_PATH) + " " + job + "\" /dev/null >" +
+                                  quote(path("tty.txt").string());
+  ASSERT_EQ(std::system(tty_command.c_str()), 0);
+  const std::string on_tty = slurp(path("tty.txt"));
+  EXPECT_NE(on_tty.find("\rloopback "), std::string::npos) << on_tty;
+  EXPECT_NE(on_tty.find("glitches 0"), std::string::npos) << on_tty;
+  const Result piped = run(job);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_TRUE(piped.err.empty()) << piped.err;
+  EXPECT_EQ(piped.out.find('\r'), std::string::npos);
+}
+
 // ----- loopback -----------------------------------------------------------------------------------
 
 TEST_F(Cli, LoopbackJsonReportsFramesGlitchesLatencyPositionAndBitExact) {
