@@ -516,6 +516,17 @@ TEST_F(Cli, LoopbackJsonReportsFramesGlitchesLatencyPositionAndBitExact) {
   EXPECT_TRUE(std::equal(signal.begin(), signal.end(), out.samples.begin() + latency * 2));
 }
 
+TEST_F(Cli, LoopbackPositionKeepsTheSampleRateWhenBurstsSplitFrames) {
+  // 24-bit stereo: a 128-byte DMA burst is 21 1/3 frames, so the position register often stops
+  // mid-frame. The client once dropped that partial frame at every read and fell ~1000 ppm behind.
+  write_wav(path("in.wav"), Sample::Int24, 48'000, 2, make_signal(Sample::Int24, 2, 96'000, 13));
+  const Result r = run("loopback --json " + quote(path("in.wav").string()) + " " + quote(path("out.wav").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j.at("position").at("rateErrorPpm").get<double>(), 0.0, 20.0);
+  EXPECT_LT(j.at("position").at("residualMaxMs").get<double>(), 0.5);
+}
+
 TEST_F(Cli, LoopbackFailsItsCheckWhenTheEndpointCannotHoldTheSamples) {
   // 64-bit float samples with detail below float32's precision: the endpoint takes float32 at
   // most, so what comes back is not IN.
