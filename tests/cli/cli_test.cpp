@@ -231,6 +231,14 @@ TEST_F(Cli, InfoJsonNamesEachEndpointWithDirectionAndFormats) {
     EXPECT_TRUE(has_48k_stereo_int16) << e.at("name");
     EXPECT_FALSE(e.at("ranges").empty());
   }
+  // Filters and their nodes: the two topology filters carry volume, mute and peak meter.
+  std::map<std::string, std::vector<std::string>> nodes;
+  for (const auto& f : j.at("filters")) nodes[f.at("name").get<std::string>()] = f.at("nodes").get<std::vector<std::string>>();
+  const std::vector<std::string> topology{"volume", "mute", "peakmeter"};
+  EXPECT_EQ(nodes, (std::map<std::string, std::vector<std::string>>{{"WaveSpeaker", {}},
+                                                                     {"TopologySpeaker", topology},
+                                                                     {"WaveMicrophone", {}},
+                                                                     {"TopologyMicrophone", topology}}));
   EXPECT_EQ(directions, (std::map<std::string, std::string>{
                             {"speaker", "render"}, {"microphone", "capture"}, {"loopback", "capture"}}));
 }
