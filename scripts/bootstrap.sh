@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   g++-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
   libasound2-dev
+  libcli11-dev nlohmann-json3-dev libsndfile1-dev sox
 )
 
 missing=()

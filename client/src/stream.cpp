@@ -120,8 +120,12 @@ struct Stream::Impl {
         delta_bytes += laps * buffer_bytes;
       }
     }
-    device_frames += delta_bytes / frame_bytes;
-    last_offset_bytes = offset;
+    // The register moves in DMA bursts, which need not end on a frame boundary (a 128-byte burst
+    // is 21 1/3 frames of 24-bit stereo): count whole frames only and keep the partial frame for
+    // the next read, or each read would lose up to a frame and the position fall behind for good.
+    const std::uint64_t whole_frames = delta_bytes / frame_bytes;
+    device_frames += whole_frames;
+    last_offset_bytes = (last_offset_bytes + whole_frames * frame_bytes) % buffer_bytes;
     last_position_qpc = now_qpc;
     return Status::success();
   }
