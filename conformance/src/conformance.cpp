@@ -319,11 +319,11 @@ void contract_states(const Endpoint& e, const Format& format, Recorder& rec) {
   // STOP, ACQUIRE, PAUSE: nothing moves and nothing is signalled.
   std::string outside;
   for (KSSTATE state : {KSSTATE_STOP, KSSTATE_ACQUIRE, KSSTATE_PAUSE}) {
+    const std::size_t before = event.count();  // a signal made inside SetState counts too
     if (NTSTATUS s = pin.set_state(state); !NT_SUCCESS(s)) {
       rec.fail("contract.state_stepping", "setting state " + std::to_string(state) + " failed with " + hex(s));
       return;
     }
-    const std::size_t before = event.count();
     const std::uint64_t pos = position();
     advance_100ns(3 * period_100ns);
     if (event.count() != before) {
@@ -337,11 +337,12 @@ void contract_states(const Endpoint& e, const Format& format, Recorder& rec) {
     }
   }
   // RUN three periods, then PAUSE (the position holds), then more silence.
+  const std::size_t event_count_before_run = event.count();
   (void)pin.set_state(KSSTATE_RUN);
   advance_100ns(3 * period_100ns + period_100ns / 2);
-  const std::size_t in_run = event.count();
-  (void)pin.set_state(KSSTATE_PAUSE);
   const std::size_t at_pause = event.count();
+  const std::size_t in_run = at_pause - event_count_before_run;
+  (void)pin.set_state(KSSTATE_PAUSE);
   const std::uint64_t paused = position();
   advance_100ns(3 * period_100ns);
   if (event.count() != at_pause) outside += " " + std::to_string(event.count() - at_pause) + " in PAUSE after RUN;";
