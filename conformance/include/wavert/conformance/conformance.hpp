@@ -47,7 +47,7 @@ struct Options {
   bool zero_glitch = true;
   std::uint32_t glitch_render_streams = 12;
   std::uint32_t glitch_capture_streams = 5;
-  double glitch_seconds = 10.0;
+  double glitch_seconds = 60.0;
   std::uint32_t glitch_buffer_duration_us = 20'000;
   bool busy_cores = false;
   // Format acceptance opens one pin per format the ranges admit; this caps it per endpoint.
