@@ -43,6 +43,8 @@ struct Options {
   std::uint32_t position_interval_100ns = 46'180;
   // The cyclic buffer of the position and notification runs: 100 ms, two 50 ms notifications.
   std::uint32_t buffer_duration_us = 100'000;
+  // The per-endpoint checks (contract, position, notifications); off for a zero-glitch-only run.
+  bool endpoint_checks = true;
   // Zero-glitch: concurrent streams, how long, and whether every core is kept busy meanwhile.
   bool zero_glitch = true;
   std::uint32_t glitch_render_streams = 12;
