@@ -17,7 +17,15 @@ programs=(bench_driver_position bench_client_position bench_driver bench_driver_
 ((quick)) || programs+=(bench_glitch_period)
 
 cmake --preset default >/dev/null
-cmake --build build/default --target "${programs[@]}" -j2 >/dev/null
+cmake --build build/default --target "${programs[@]}" wavert -j2 >/dev/null
+
+# Position noise, rate error and notification timing per endpoint: the conformance suite in
+# simulated time (its figures table; the full report is in bench-results/conformance.json).
+mkdir -p build/default/bench-results
+echo "running wavert conformance --endpoint all --clock sim ..." >&2
+build/default/tools/wavert/wavert conformance --endpoint all --clock sim \
+  --json build/default/bench-results/conformance.json | sed -n '/^endpoint/,$p'
+echo
 
 out=build/default/bench-results
 mkdir -p "$out"
