@@ -30,6 +30,8 @@ bool streams_cleanly(std::uint32_t renders, std::uint32_t captures, std::uint32_
   wavert::runtime::MachineOptions machine_options;
   machine_options.clock = wavert::host::ClockKind::Real;
   machine_options.string_parameters["MicrophoneSource"] = "cable";
+  // WAVERT_CONFIG: a .reg file of device parameters (docs/driver-parameters.md), e.g. a deeper FIFO.
+  if (const char* config = std::getenv("WAVERT_CONFIG")) machine_options.config_file = config;
   std::unique_ptr<wavert::runtime::Machine> machine;
   if (!wavert::runtime::Machine::start(machine_options, &machine).ok()) return false;
   wavert::conformance::Options options;
