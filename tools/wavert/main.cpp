@@ -18,7 +18,8 @@
   X(info)                     \
   X(play)                     \
   X(record)                   \
-  X(loopback)
+  X(loopback)                 \
+  X(conformance)
 
 namespace wavert::cli {
 #define WAVERT_DECLARE_FACTORY(name) std::unique_ptr<Command> make_##name##_command();
