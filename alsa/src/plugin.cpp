@@ -22,7 +22,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "formats.hpp"
 #include "shared_machine.hpp"
@@ -63,6 +65,10 @@ class Pcm final : public Client {
   std::optional<client::RenderStream> render;
   std::optional<client::CaptureStream> capture;
   std::uint64_t transferred_frames = 0;  // ALSA's application pointer, unwrapped
+  // S24_LE holds 24 bits at the bottom of 32 (sign-extended); the WAVEFORMATEXTENSIBLE 24-in-32
+  // it maps to holds them at the top. transfer() shifts between the two.
+  bool lsb_justified_24 = false;
+  std::vector<std::int32_t> scratch;     // render: the shifted copy of the program's frames
   bool drained = false;                  // the client drained and stopped: all played
   snd_pcm_uframes_t boundary = 0;        // ALSA's pointer wrap (sw_params)
 
@@ -139,10 +145,26 @@ snd_pcm_sframes_t cb_transfer(snd_pcm_ioplug_t* io, const snd_pcm_channel_area_t
   // Interleaved: every channel's area starts in the same frame; channel 0's is the frame's start.
   auto* base = static_cast<std::byte*>(areas[0].addr) + areas[0].first / 8 + offset * frame_bytes;
   std::uint32_t done = 0;
+  const std::size_t samples = size * frame_bytes / 4;
   if (p->render) {
-    if (client::Status status = p->render->write({base, size * frame_bytes}, &done); !status) return fail(status, -EIO);
+    std::span<const std::byte> data{base, size * frame_bytes};
+    if (p->lsb_justified_24) {
+      p->scratch.resize(samples);
+      std::memcpy(p->scratch.data(), base, samples * 4);
+      for (std::int32_t& sample : p->scratch) sample = static_cast<std::int32_t>(static_cast<std::uint32_t>(sample) << 8);
+      data = std::as_bytes(std::span<const std::int32_t>(p->scratch));
+    }
+    if (client::Status status = p->render->write(data, &done); !status) return fail(status, -EIO);
   } else {
     if (client::Status status = p->capture->read({base, size * frame_bytes}, &done); !status) return fail(status, -EIO);
+    if (p->lsb_justified_24) {
+      for (std::size_t k = 0; k < std::size_t{done} * frame_bytes / 4; ++k) {
+        std::int32_t sample;
+        std::memcpy(&sample, base + 4 * k, 4);
+        sample >>= 8;  // arithmetic: keeps the sign, as S24_LE wants
+        std::memcpy(base + 4 * k, &sample, 4);
+      }
+    }
   }
   p->transferred_frames += done;
   return done;
@@ -196,6 +218,7 @@ int cb_hw_params(snd_pcm_ioplug_t* io, snd_pcm_hw_params_t* /*params*/) {
   }
   p->transferred_frames = 0;
   p->drained = false;
+  p->lsb_justified_24 = io->format == SND_PCM_FORMAT_S24_LE;
   arm_exit_handler();
   return 0;
 }
@@ -359,6 +382,11 @@ int parse_settings(const char* name, snd_config_t* conf, Settings* out) {
       out->buffer_ms = static_cast<unsigned>(value);
       continue;
     }
+    if (key != "endpoint" && key != "sink" && key != "source" && key != "config") {
+      say(std::string("PCM '") + name + "': unknown option '" + key +
+          "' (the options are endpoint, sink, source, config, buffer_ms)");
+      return -EINVAL;
+    }
     const char* text = nullptr;
     if (snd_config_get_string(node, &text) < 0) {
       say(std::string("PCM '") + name + "': " + key + " must be a string");
@@ -371,12 +399,8 @@ int parse_settings(const char* name, snd_config_t* conf, Settings* out) {
       if (!value.empty()) out->machine.string_parameters["SpeakerSink"] = value;
     } else if (key == "source") {
       if (!value.empty()) out->machine.string_parameters["MicrophoneSource"] = value;
-    } else if (key == "config") {
-      out->machine.config_file = value;
     } else {
-      say(std::string("PCM '") + name + "': unknown option '" + key +
-          "' (the options are endpoint, sink, source, config, buffer_ms)");
-      return -EINVAL;
+      out->machine.config_file = value;
     }
   }
   return 0;

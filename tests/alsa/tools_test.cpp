@@ -1,0 +1,122 @@
+// Real ALSA programs through the plugin, on the real clock: aplay into a file sink, bit for bit;
+// arecord from a tone source, frequency checked; alsabat from the speaker to its loopback.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <tuple>
+
+#include "alsa_harness.hpp"
+
+namespace wavert::alsa::test {
+namespace {
+
+using Case = std::tuple<const Sample*, unsigned /*channels*/, unsigned /*rate*/>;
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  const auto& [sample, channels, rate] = info.param;
+  return std::string(sample->alsa_name) + "_" + std::to_string(channels) + "ch_" + std::to_string(rate);
+}
+
+std::string tool_args(const Case& c) {
+  const auto& [sample, channels, rate] = c;
+  return std::string(" -f ") + sample->alsa_name + " -c " + std::to_string(channels) + " -r " + std::to_string(rate);
+}
+
+class AplayIntoFileSink : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AplayIntoFileSink, FileHoldsWhatWasPlayedBitForBit) {
+  const auto& [sample, channels, rate] = GetParam();
+  Scratch scratch;
+  const std::vector<std::uint8_t> played = test_signal(*sample, channels, rate, rate);  // one second
+  std::ofstream(scratch.path("in.raw"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(played.data()), static_cast<std::streamsize>(played.size()));
+  const std::string config =
+      scratch.alsa_config_path("pcm.wavert.sink \"file:" + scratch.path("out.wav").string() + "\"");
+
+  const Scratch::Result r = scratch.run("aplay -q -D wavert -t raw" + tool_args(GetParam()) + " in.raw", config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const WavData wav = read_wav(scratch.path("out.wav"));
+  ASSERT_TRUE(wav.ok) << wav.error;
+  EXPECT_EQ(wav.channels, channels);
+  EXPECT_EQ(wav.rate_hz, rate);
+  // The sink's file is in the stream's Windows format: S24_LE's low-justified samples arrive
+  // high-justified in the 24-in-32 container.
+  std::vector<std::uint8_t> expected = played;
+  if (sample->format == SND_PCM_FORMAT_S24_LE) {
+    for (std::size_t k = 0; k + 4 <= expected.size(); k += 4) {
+      std::uint32_t v;
+      std::memcpy(&v, &expected[k], 4);
+      v <<= 8;
+      std::memcpy(&expected[k], &v, 4);
+    }
+  }
+  ASSERT_GE(wav.bytes.size(), expected.size());
+  std::size_t first_difference = expected.size();
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    if (wav.bytes[k] != expected[k]) {
+      first_difference = k;
+      break;
+    }
+  }
+  EXPECT_EQ(first_difference, expected.size()) << "first differing byte";
+  // What follows is the drain's silence, nothing stale.
+  for (std::size_t k = expected.size(); k < wav.bytes.size(); ++k) {
+    ASSERT_EQ(wav.bytes[k], 0) << "byte " << k << " after the played data";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, AplayIntoFileSink,
+                         ::testing::Combine(::testing::Values(&kS16, &kS24_3, &kS24, &kS32, &kFloat),
+                                            ::testing::Values(2u, 6u), ::testing::Values(44100u, 48000u)),
+                         case_name);
+
+class ArecordFromToneSource : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ArecordFromToneSource, EveryChannelHoldsTheToneFrequency) {
+  const auto& [sample, channels, rate] = GetParam();
+  Scratch scratch;
+  const std::string config = scratch.alsa_config_path("pcm.wavert_mic.source \"tone:1000,-6\"");
+  const Scratch::Result r =
+      scratch.run("arecord -q -D wavert_mic -t wav -d 1" + tool_args(GetParam()) + " rec.wav", config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const WavData wav = read_wav(scratch.path("rec.wav"));
+  ASSERT_TRUE(wav.ok) << wav.error;
+  ASSERT_EQ(wav.channels, channels);
+  EXPECT_EQ(wav.samples.size() / channels, rate) << "one second of frames";
+  for (unsigned c = 0; c < channels; ++c) {
+    EXPECT_NEAR(frequency_hz(wav, c), 1000.0, 2.0) << "channel " << c;
+    double peak = 0;
+    for (std::size_t n = c; n < wav.samples.size(); n += channels) peak = std::max(peak, std::fabs(wav.samples[n]));
+    EXPECT_NEAR(peak, 0.5012, 0.01) << "channel " << c << ": -6 dBFS";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, ArecordFromToneSource,
+                         ::testing::Combine(::testing::Values(&kS16, &kS24_3, &kS24, &kS32, &kFloat),
+                                            ::testing::Values(2u, 6u), ::testing::Values(44100u, 48000u)),
+                         case_name);
+
+// alsabat takes U8, S16_LE, S24_3LE and S32_LE, one or two channels.
+class AlsabatSpeakerToLoopback : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AlsabatSpeakerToLoopback, Passes) {
+  Scratch scratch;
+  const std::string config = scratch.alsa_config_path();
+  const Scratch::Result r =
+      scratch.run("alsabat -P wavert -C wavert_loopback -n 1s" + tool_args(GetParam()), config);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, AlsabatSpeakerToLoopback,
+                         ::testing::Combine(::testing::Values(&kS16, &kS24_3, &kS32), ::testing::Values(2u),
+                                            ::testing::Values(44100u, 48000u)),
+                         case_name);
+
+}  // namespace
+}  // namespace wavert::alsa::test
