@@ -35,8 +35,8 @@ namespace wavert::alsa {
 namespace {
 
 // Buffer limits in bytes (ioplug constrains sizes in bytes, not time). buffer_ms scales the
-// maximum; at the default of 500 ms: 500 ms of 48 kHz stereo 32-bit, 2.7 s of 48 kHz stereo 16-bit,
-// 170 ms of 48 kHz 6-channel float.
+// maximum; at the default of 500 ms: 500 ms of 48 kHz stereo 32-bit, 1 s of 48 kHz stereo 16-bit,
+// 167 ms of 48 kHz 6-channel float.
 constexpr unsigned kDefaultBufferMs = 500;
 constexpr unsigned kBytesPerMsAt48kStereo32 = 384;
 // 2.7 ms of 48 kHz stereo 16-bit: below that a real-clock program cannot keep up.

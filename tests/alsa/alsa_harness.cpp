@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -101,7 +102,9 @@ WavData read_wav(const fs::path& path) {
   }
   wav.channels = static_cast<unsigned>(info.channels);
   wav.rate_hz = static_cast<unsigned>(info.samplerate);
-  std::vector<std::uint8_t> chunk(1 << 16);
+  // sf_read_raw takes whole frames only: 288 is a multiple of every frame size tested (1..8
+  // channels of 1..4 bytes... and 6 channels of 3 bytes).
+  std::vector<std::uint8_t> chunk(288 * 256);
   for (;;) {
     const sf_count_t n = sf_read_raw(file, chunk.data(), static_cast<sf_count_t>(chunk.size()));
     if (n <= 0) break;
@@ -116,18 +119,19 @@ WavData read_wav(const fs::path& path) {
 }
 
 double frequency_hz(const WavData& wav, unsigned channel) {
+  // Rising zero crossings, placed between samples by linear interpolation; the median interval
+  // between them, so a few frames lost to a real-clock glitch do not move the answer.
   const std::size_t frames = wav.channels == 0 ? 0 : wav.samples.size() / wav.channels;
-  long first = -1, last = -1, crossings = 0;
+  std::vector<double> crossings;
   for (std::size_t n = 1; n < frames; ++n) {
     const double a = wav.samples[(n - 1) * wav.channels + channel], b = wav.samples[n * wav.channels + channel];
-    if (a < 0 && b >= 0) {
-      if (first < 0) first = static_cast<long>(n);
-      last = static_cast<long>(n);
-      ++crossings;
-    }
+    if (a < 0 && b >= 0) crossings.push_back(static_cast<double>(n - 1) + a / (a - b));
   }
-  if (crossings < 2) return 0;
-  return static_cast<double>(crossings - 1) * wav.rate_hz / static_cast<double>(last - first);
+  if (crossings.size() < 3) return 0;
+  std::vector<double> intervals;
+  for (std::size_t k = 1; k < crossings.size(); ++k) intervals.push_back(crossings[k] - crossings[k - 1]);
+  std::nth_element(intervals.begin(), intervals.begin() + intervals.size() / 2, intervals.end());
+  return wav.rate_hz / intervals[intervals.size() / 2];
 }
 
 }  // namespace wavert::alsa::test

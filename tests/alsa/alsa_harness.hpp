@@ -69,7 +69,7 @@ struct WavData {
 };
 WavData read_wav(const std::filesystem::path& path);
 
-// Frequency of one channel from its rising zero crossings (first to last crossing).
+// Frequency of one channel from the median interval between its rising zero crossings.
 double frequency_hz(const WavData& wav, unsigned channel);
 
 }  // namespace wavert::alsa::test

@@ -84,9 +84,9 @@ TEST_F(PluginInProcess, AskingForTheMaximumBufferGetsAReasonableOne) {
   ASSERT_EQ(snd_pcm_hw_params(pcm, params), 0);
   snd_pcm_uframes_t buffer = 0, period = 0;
   ASSERT_EQ(snd_pcm_get_params(pcm, &buffer, &period), 0);
-  // 500 ms of 48 kHz stereo 32-bit by default: two seconds of 16-bit stereo, in two periods.
-  EXPECT_EQ(buffer, 96000u);
-  EXPECT_EQ(period, 48000u);
+  // 500 ms of 48 kHz stereo 32-bit by default: one second of 16-bit stereo, in two periods.
+  EXPECT_EQ(buffer, 48000u);
+  EXPECT_EQ(period, 24000u);
 }
 
 TEST_F(PluginInProcess, PollWakesOncePerPeriodAndPlaysOnTime) {
