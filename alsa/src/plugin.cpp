@@ -311,14 +311,16 @@ int cb_poll_revents(snd_pcm_ioplug_t* io, struct pollfd* pfd, unsigned int nfds,
     *revents = POLLERR;
     return 0;
   }
+  // An xrun wakes the program as "ready", not POLLERR: alsa-lib turns POLLERR in a state that is
+  // not yet XRUN into -EIO, while the next avail/pointer call reports the xrun as -EPIPE.
   const bool running = s->state() == client::StreamState::Running;
   if (p->playback()) {
     const std::uint64_t queued = p->transferred_frames > position ? p->transferred_frames - position : 0;
     const bool xrun = running && position > p->transferred_frames;
-    *revents = xrun ? POLLERR : (io->buffer_size - queued >= io->period_size || !running ? POLLOUT : 0);
+    *revents = xrun || io->buffer_size - queued >= io->period_size || !running ? POLLOUT : 0;
   } else {
     const std::uint64_t ready = position > p->transferred_frames ? position - p->transferred_frames : 0;
-    *revents = ready > io->buffer_size ? POLLERR : (ready >= io->period_size ? POLLIN : 0);
+    *revents = ready >= io->period_size ? POLLIN : 0;
   }
   return 0;
 }
