@@ -75,20 +75,16 @@ std::string conflict(const runtime::MachineOptions& running, const runtime::Mach
 }
 
 void exit_handler() {
+  // Everything under s.mutex, so a PCM being closed on another thread cannot be freed while it is
+  // shut down here: cb_close releases its own lock before release_machine takes this one.
   Shared& s = shared();
-  std::set<Client*> clients;
-  {
-    std::lock_guard lock(s.mutex);
-    if (s.shut_down) return;
-    s.shut_down = true;
-    clients = s.clients;
-  }
-  for (Client* client : clients) client->shut_down();
   std::lock_guard lock(s.mutex);
-  if (!s.clients.empty()) {
-    s.clients.clear();
-    stop_owner(s);
-  }
+  if (s.shut_down) return;
+  s.shut_down = true;
+  if (s.clients.empty()) return;
+  for (Client* client : s.clients) client->shut_down();
+  s.clients.clear();
+  stop_owner(s);
 }
 
 }  // namespace

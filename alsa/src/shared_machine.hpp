@@ -19,7 +19,9 @@
 namespace wavert::alsa {
 
 // A PCM that holds the machine. shut_down() is called at most once, from the exit handler, on an
-// arbitrary thread: it must close the client's stream and make later callbacks fail.
+// arbitrary thread and under the machine's lock: it must close the client's stream and make later
+// callbacks fail, and must not call back into this module. Lock order: machine lock, then the
+// PCM's own; a PCM never calls acquire/release_machine while holding its own lock.
 class Client {
  public:
   virtual void shut_down() = 0;
