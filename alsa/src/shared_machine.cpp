@@ -11,8 +11,8 @@ namespace wavert::alsa {
 
 namespace {
 
-// Deliberately never destroyed: the exit handler and late release() calls use it after static
-// destruction may have begun.
+// Constructed by the first acquire_machine, before the exit handler is first registered, so it is
+// destroyed after that handler ran (and at dlclose only once every PCM, and the machine, is gone).
 struct Shared {
   std::mutex mutex;                // held across start and stop, so they never overlap
   std::set<Client*> clients;       // guarded by mutex
@@ -29,8 +29,8 @@ struct Shared {
 };
 
 Shared& shared() {
-  static Shared* s = new Shared();
-  return *s;
+  static Shared s;
+  return s;
 }
 
 void owner_body(Shared* s, runtime::MachineOptions options) {
