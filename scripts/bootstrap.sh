@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   g++-mingw-w64-x86-64 mingw-w64-x86-64-dev binutils-mingw-w64-x86-64
-  libasound2-dev
+  libasound2-dev alsa-utils
   libcli11-dev nlohmann-json3-dev libsndfile1-dev sox
 )
 

@@ -424,6 +424,11 @@ bool Stream::position_register_mapped() const { return impl_->position_register 
 Glitches Stream::glitches() const { return impl_->glitches; }
 std::span<std::byte> Stream::buffer_bytes() const { return {impl_->buffer, impl_->buffer_bytes}; }
 
+int Stream::notification_fd() const {
+  if (impl_->event == nullptr) return -1;
+  return wavert::host::event_fd(impl_->event);
+}
+
 Latency Stream::latency() const {
   const Impl& i = *impl_;
   Latency l;

@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include "handles.hpp"
 #include "ob_events_internal.hpp"
 #include "wavert/host/events.hpp"
@@ -23,9 +27,24 @@ constexpr const char* kEventKind = "event";
 struct UserEvent final : detail::HandleObject {
   KEVENT event{};
   bool manual_reset = false;
+  // The poll() mirror (event_fd): created on first request, written by `mirror` on every signal.
+  std::mutex mirror_mutex;
+  int mirror_fd = -1;            // guarded by mirror_mutex
+  EventSignalWatch mirror;       // guarded by mirror_mutex
+  ~UserEvent() override {
+    mirror = EventSignalWatch();  // waits for a callback in flight, so the fd is not written after close
+    if (mirror_fd >= 0) ::close(mirror_fd);
+  }
   const char* kind() const override { return kEventKind; }
   std::string describe() const override { return manual_reset ? "manual-reset event" : "auto-reset event"; }
 };
+
+// One eventfd count per signal: makes the descriptor readable until its owner reads it.
+void post_eventfd(int fd) {
+  const std::uint64_t one = 1;
+  // EAGAIN only when the counter is at its maximum, i.e. it is readable anyway.
+  [[maybe_unused]] ssize_t n = ::write(fd, &one, sizeof one);
+}
 
 // References taken by ObReferenceObjectByHandle's stand-in: the object stays alive while counted,
 // whatever happens to its handle. Leaf lock.
@@ -103,10 +122,18 @@ NTSTATUS wait_user_event(HANDLE handle, std::optional<std::uint64_t> timeout_100
   return status == STATUS_WAIT_0 ? STATUS_SUCCESS : status;
 }
 
-int event_fd(HANDLE /*handle*/) {
-  // The eventfd mirror is the ALSA plugin's to add: create the fd lazily here and write it from an
-  // EventSignalWatch on the event's KEVENT.
-  return -1;
+int event_fd(HANDLE handle) {
+  std::shared_ptr<UserEvent> event;
+  if (!NT_SUCCESS(lookup(handle, &event))) return -1;
+  std::lock_guard lock(event->mirror_mutex);
+  if (event->mirror_fd >= 0) return event->mirror_fd;
+  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) return -1;
+  event->mirror = EventSignalWatch(&event->event, [fd] { post_eventfd(fd); });
+  event->mirror_fd = fd;
+  // A signal that came before the mirror existed still counts: the event is signalled now.
+  if (KeReadStateEvent(&event->event) != 0) post_eventfd(fd);
+  return fd;
 }
 
 NTSTATUS reference_event_by_handle(HANDLE handle, KPROCESSOR_MODE /*mode*/, PKEVENT* out) {

@@ -104,6 +104,11 @@ class Stream {
   // events: a timer of half a period), or `timeout_us`. STATUS_TIMEOUT when it expired.
   Status wait(std::uint64_t timeout_us);
 
+  // Event / Packet mode: a descriptor that poll() sees readable after each notification (the
+  // host's eventfd mirror of the notification event, wavert/host/events.hpp); read it to clear.
+  // Owned by the stream, valid until close(). -1 in Poll mode or when closed.
+  int notification_fd() const;
+
   // The mapped buffer, for tests and tools that inspect it.
   std::span<std::byte> buffer_bytes() const;
 

@@ -8,9 +8,13 @@
 // deterministic. A referenced event outlives its handle (CloseHandle while the miniport still holds
 // the PKEVENT is legal on Windows: the object lives until the last ObDereferenceObject).
 //
-// Seam for poll()-based clients (the ALSA plugin): event_fd() is where an eventfd mirror goes; an
-// EventSignalWatch on the event's KEVENT (below) is the hook that would write it once per signal.
-// Not implemented yet: event_fd() returns -1.
+// poll()-based clients (the ALSA plugin) get an eventfd mirror of an event: event_fd(). The
+// descriptor becomes readable on every KeSetEvent / KePulseEvent of the event (and at once when the
+// event is signalled when the mirror is created) and stays readable until its owner read()s it,
+// which returns the number of signals since the last read and clears it. The mirror is a
+// notification of "a signal happened", not the event's state: reading it does not reset the event,
+// and a wait that consumes an auto-reset event does not clear it. It is non-blocking and
+// close-on-exec, belongs to the event and is closed with the last reference to it (do not close it).
 //
 // Threading: every function is thread-safe; wait_user_event runs at PASSIVE_LEVEL on a logical
 // thread (the session's thread or a HostThread).
@@ -38,7 +42,8 @@ namespace wavert::host {
 // wait forever). Through KeWaitForSingleObject, so simulated time advances only as the scheduler
 // decides.
 [[nodiscard]] NTSTATUS wait_user_event(HANDLE handle, std::optional<std::uint64_t> timeout_100ns);
-// The poll() seam: a file descriptor readable after each signal. -1 until the mirror exists.
+// The event's eventfd mirror (above), created on first call; the same descriptor afterwards. -1 for
+// a handle that is not an open event, or when eventfd() fails.
 int event_fd(HANDLE handle);
 
 // ObReferenceObjectByHandle(handle, 0, *ExEventObjectType, mode, ...): STATUS_INVALID_HANDLE for a
