@@ -13,6 +13,7 @@
 #include "wavert/host/driver.hpp"
 #include "wavert/host/kernel.hpp"
 #include "wavert/host/registry.hpp"
+#include "wavert/runtime/machine.hpp"
 
 extern "C" NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath);
 
@@ -21,13 +22,8 @@ namespace driver_test {
 inline constexpr const char* kParametersKey = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\wavert\\Parameters";
 
 // What driver/wavert.inf's MediaCategories AddReg does: pin names by Name GUID
-// (device/filters.h).
-inline void InstallMediaCategoryNames() {
-  const std::string base = "HKLM\\SYSTEM\\CurrentControlSet\\Control\\MediaCategories\\";
-  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A01}", "Name", "Speaker");
-  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A02}", "Name", "Microphone");
-  wavert::host::registry::set_string(base + "{8E0B62E1-3C4A-4F52-A1D7-6B9E2F0C5A03}", "Name", "Loopback");
-}
+// (device/filters.h). The same step every front end takes (runtime/machine.hpp).
+inline void InstallMediaCategoryNames() { wavert::runtime::install_media_category_names(); }
 
 // Status as a gtest predicate result that prints the client's message on failure.
 inline ::testing::AssertionResult Ok(const wavert::client::Status& s) {
