@@ -408,9 +408,51 @@ void contract_packets(const Endpoint& e, const Format& format, Recorder& rec) {
                                : "IMiniportWaveRTOutputStream:" + problems);
 }
 
+// KSPROPERTY_PIN_CINSTANCES.PossibleCount of the endpoint's pin.
+NTSTATUS possible_instances(const Endpoint& e, ULONG* possible) {
+  detail::ks::Handle filter;
+  if (NTSTATUS s = detail::ks::open_filter(e.symbolic_link, &filter); !NT_SUCCESS(s)) return s;
+  KSP_PIN p{};
+  p.Property = detail::property(KSPROPSETID_Pin, KSPROPERTY_PIN_CINSTANCES, KSPROPERTY_TYPE_GET);
+  p.PinId = e.pin_id;
+  KSPIN_CINSTANCES inst{};
+  const NTSTATUS s =
+      detail::ks::device_io_control(filter, IOCTL_KS_PROPERTY, detail::in_bytes(p), detail::out_bytes(inst)).status;
+  (void)detail::ks::close(filter);
+  *possible = inst.PossibleCount;
+  return s;
+}
+
+// Opens `count` pins side by side, each with a 20 ms buffer, into `pins`; "" when all of them
+// opened, else what went wrong.
+std::string open_concurrently(const Endpoint& e, const Format& format, ULONG count, ULONG possible,
+                              std::vector<std::unique_ptr<Pin>>& pins) {
+  for (ULONG i = 0; i < count; ++i) {
+    auto pin = std::make_unique<Pin>();
+    if (NTSTATUS c = pin->open(e, format); !NT_SUCCESS(c))
+      return "instance " + std::to_string(i + 1) + " of the " + std::to_string(possible) +
+             " the pin declares (PCPIN_DESCRIPTOR.MaxGlobalInstanceCount) was refused with " + hex(c);
+    if (NTSTATUS a = pin->allocate(format.frames_for_us(10'000) * 2 * format.frame_bytes(), 2); !NT_SUCCESS(a))
+      return "instance " + std::to_string(i + 1) + " could not allocate its buffer: " + hex(a);
+    pins.push_back(std::move(pin));
+  }
+  return "";
+}
+
+// The most pins a check opens at once: enough for any real device, cheap for a huge declaration.
+constexpr ULONG kMaxConcurrentPins = 64;
+
 void contract_close_in_every_state(const Endpoint& e, const Format& format, Recorder& rec) {
   std::string problems;
   const std::size_t handles = detail::ks::open_handle_count();
+  // A pin closed straight after creation, before it had a buffer: the stream goes from NewStream
+  // to its last Release with no FreeAudioBuffer in between.
+  {
+    Pin pin;
+    if (!NT_SUCCESS(pin.open(e, format))) return;
+    if (NTSTATUS s = pin.close(); s != STATUS_SUCCESS)
+      problems += " close before a buffer was allocated returned " + hex(s) + ";";
+  }
   for (KSSTATE state : {KSSTATE_STOP, KSSTATE_ACQUIRE, KSSTATE_PAUSE, KSSTATE_RUN}) {
     WatchedEvent event;
     std::size_t at_close = 0;
@@ -434,44 +476,36 @@ void contract_close_in_every_state(const Endpoint& e, const Format& format, Reco
       problems += " the event was signalled after the pin was closed in state " + std::to_string(state) + ";";
   }
   if (detail::ks::open_handle_count() != handles) problems += " handles leaked;";
+  // Whatever the closed streams held (a DMA engine, a slot in a table) must be free again: every
+  // instance the pin declares opens once more.
+  ULONG possible = 0;
+  if (NT_SUCCESS(possible_instances(e, &possible))) {
+    std::vector<std::unique_ptr<Pin>> pins;
+    if (std::string refused = open_concurrently(e, format, std::min(possible, kMaxConcurrentPins), possible, pins);
+        !refused.empty())
+      problems += " after those five closes, " + refused +
+                  ": a closed stream must give back everything it took in NewStream, whichever state and whether or "
+                  "not it had a buffer;";
+  }
   rec.verdict("contract.close_in_every_state", problems.empty(),
-              problems.empty() ? "pins close cleanly from STOP, ACQUIRE, PAUSE and RUN" : "pin close:" + problems);
+              problems.empty() ? "pins close cleanly before a buffer and from STOP, ACQUIRE, PAUSE and RUN, and give "
+                                 "back their instance"
+                               : "pin close:" + problems);
 }
 
 void contract_instances(const Endpoint& e, const Format& format, Recorder& rec) {
-  detail::ks::Handle filter;
-  if (!NT_SUCCESS(detail::ks::open_filter(e.symbolic_link, &filter))) return;
-  KSP_PIN p{};
-  p.Property = detail::property(KSPROPSETID_Pin, KSPROPERTY_PIN_CINSTANCES, KSPROPERTY_TYPE_GET);
-  p.PinId = e.pin_id;
-  KSPIN_CINSTANCES inst{};
-  const NTSTATUS s =
-      detail::ks::device_io_control(filter, IOCTL_KS_PROPERTY, detail::in_bytes(p), detail::out_bytes(inst)).status;
-  (void)detail::ks::close(filter);
-  if (!NT_SUCCESS(s)) {
+  ULONG possible = 0;
+  if (NTSTATUS s = possible_instances(e, &possible); !NT_SUCCESS(s)) {
     rec.fail("contract.instances", "KSPROPERTY_PIN_CINSTANCES failed with " + hex(s));
     return;
   }
-  const ULONG want = std::min<ULONG>(inst.PossibleCount, 64);
+  const ULONG want = std::min(possible, kMaxConcurrentPins);
   std::vector<std::unique_ptr<Pin>> pins;
-  std::string problem;
-  for (ULONG i = 0; i < want; ++i) {
-    auto pin = std::make_unique<Pin>();
-    if (NTSTATUS c = pin->open(e, format); !NT_SUCCESS(c)) {
-      problem = "instance " + std::to_string(i + 1) + " of the " + std::to_string(inst.PossibleCount) +
-                " the pin declares (PCPIN_DESCRIPTOR.MaxGlobalInstanceCount) was refused with " + hex(c);
-      break;
-    }
-    if (NTSTATUS a = pin->allocate(format.frames_for_us(10'000) * 2 * format.frame_bytes(), 2); !NT_SUCCESS(a)) {
-      problem = "instance " + std::to_string(i + 1) + " could not allocate its buffer: " + hex(a);
-      break;
-    }
-    pins.push_back(std::move(pin));
-  }
-  if (problem.empty() && inst.PossibleCount <= 64) {
+  std::string problem = open_concurrently(e, format, want, possible, pins);
+  if (problem.empty() && possible <= kMaxConcurrentPins) {
     Pin extra;
     if (NT_SUCCESS(extra.open(e, format)))
-      problem = "a pin beyond PossibleCount " + std::to_string(inst.PossibleCount) + " was created";
+      problem = "a pin beyond PossibleCount " + std::to_string(possible) + " was created";
   }
   rec.verdict("contract.instances", problem.empty(),
               problem.empty() ? std::to_string(want) + " concurrent instances open, as declared" : problem);
@@ -493,25 +527,47 @@ void contract_formats(const Options& options, const Endpoint& e, Recorder& rec) 
     if (NTSTATUS a = pin.allocate(f.frames_for_us(10'000) * 2 * f.frame_bytes(), 2); !NT_SUCCESS(a)) {
       if (refused_count++ < 3) refused += " " + f.to_string() + " buffer (" + hex(a) + ");";
     }
+    // A client range that admits exactly this format (up to its channel count) must get a format
+    // inside it from data intersection: this rate, this sample type and size, no more channels.
+    Format answer;
+    const Status n = client::negotiate(e, f, &answer);
+    const bool inside = n && answer.sample_rate_hz == f.sample_rate_hz && answer.sample_type == f.sample_type &&
+                        answer.container_bits == f.container_bits && answer.channels <= f.channels;
+    if (!inside && refused_count++ < 3)
+      refused += " KSPROPERTY_PIN_DATAINTERSECTION for exactly " + f.to_string() + " " +
+                 (n ? "answered " + answer.to_string() : "failed: " + n.message()) + ";";
   }
   rec.verdict("contract.format_acceptance", refused_count == 0,
-              refused_count == 0 ? "all " + std::to_string(formats.size()) + " formats the data ranges admit open"
-                                 : std::to_string(refused_count) + " of " + std::to_string(formats.size()) +
-                                       " formats the data ranges admit were refused, e.g." + refused +
-                                       " NewStream must accept every format its KSDATARANGE_AUDIOs declare, or the "
-                                       "ranges must not declare it");
-  // Rejection: one step outside every range.
-  std::string accepted;
+              refused_count == 0
+                  ? "all " + std::to_string(formats.size()) +
+                        " formats the data ranges admit open, and data intersection offers each of them"
+                  : std::to_string(refused_count) + " of " + std::to_string(formats.size()) +
+                        " formats the data ranges admit were refused or not offered, e.g." + refused +
+                        " NewStream and DataRangeIntersection must accept every format the KSDATARANGE_AUDIOs "
+                        "declare, or the ranges must not declare it");
+  // Rejection: one step outside every range, by pin creation and by data intersection. The port
+  // may screen pin creation itself, but KSPROPERTY_PIN_DATAINTERSECTION goes to the miniport's
+  // DataRangeIntersection first, and its answer is what a client then opens.
+  std::string accepted, answered;
   for (const client::FormatRange& r : e.ranges) {
     Format outside = r.sample_type == client::SampleType::Float ? Format::float32(r.max_rate_hz + 1, 2)
                                                                 : Format::pcm16(r.max_rate_hz + 1, 2);
     if (e.supports(outside)) continue;
     Pin pin;
     if (NT_SUCCESS(pin.open(e, outside))) accepted += " " + outside.to_string() + ";";
+    Format answer;
+    if (client::negotiate(e, outside, &answer))
+      answered += " a client range admitting only " + outside.to_string() + " got " + answer.to_string() + ";";
   }
-  rec.verdict("contract.format_rejection", accepted.empty(),
-              accepted.empty() ? "formats outside the data ranges are refused"
-                               : "formats outside every data range were accepted:" + accepted);
+  std::string problems;
+  if (!accepted.empty()) problems += " formats outside every data range were accepted:" + accepted;
+  if (!answered.empty())
+    problems += " KSPROPERTY_PIN_DATAINTERSECTION answered with a format although the ranges do not meet:" + answered +
+                " DataRangeIntersection must return a format inside both the client's range and the pin's, or "
+                "STATUS_NO_MATCH";
+  rec.verdict("contract.format_rejection", problems.empty(),
+              problems.empty() ? "formats outside the data ranges are refused, by pin creation and by data intersection"
+                               : problems.substr(1));
 }
 
 // ---- Zero-glitch: a frame counter in the samples, checked where the audio comes back ----------------

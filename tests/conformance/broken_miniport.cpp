@@ -17,6 +17,9 @@ constexpr LONGLONG kLoopbackDelayFrames = 480; // the capture side reads 10 ms b
 
 Breakage g_breakage;
 LONG g_streams_alive = 0;
+// The "hardware" stream slots of each pin, as many as the pin declares instances.
+constexpr LONG kSlots[2] = {16, 8};
+LONG g_slots_in_use[2] = {0, 0};
 
 // The loopback "wire": every frame the loopback source stream played, in order. Guarded by
 // g_loop_mutex, a leaf lock taken from the burst DPCs.
@@ -32,10 +35,10 @@ KSDATARANGE_AUDIO g_range = {
 PKSDATARANGE g_ranges[] = {PKSDATARANGE(&g_range)};
 
 const PCPIN_DESCRIPTOR g_pins[] = {
-    {16, 16, 0, nullptr,
+    {kSlots[0], kSlots[0], 0, nullptr,
      {0, nullptr, 0, nullptr, SIZEOF_ARRAY(g_ranges), g_ranges, KSPIN_DATAFLOW_IN, KSPIN_COMMUNICATION_SINK,
       &KSCATEGORY_AUDIO, nullptr, 0}},
-    {8, 8, 0, nullptr,
+    {kSlots[1], kSlots[1], 0, nullptr,
      {0, nullptr, 0, nullptr, SIZEOF_ARRAY(g_ranges), g_ranges, KSPIN_DATAFLOW_OUT, KSPIN_COMMUNICATION_SINK,
       &KSCATEGORY_AUDIO, nullptr, 0}},
 };
@@ -50,8 +53,9 @@ PCFILTER_DESCRIPTOR g_filter = {0, nullptr, sizeof(PCPIN_DESCRIPTOR), SIZEOF_ARR
 class BrokenStream : public IMiniportWaveRTStreamNotification, public IMiniportWaveRTOutputStream, public CUnknown {
  public:
   DECLARE_STD_UNKNOWN();
-  BrokenStream(PUNKNOWN outer, PPORTWAVERTSTREAM port_stream, bool capture, const WAVEFORMATEX& wave)
-      : CUnknown(outer), port_(port_stream), capture_(capture), breakage_(g_breakage),
+  // Takes over one slot of pin `pin` (NewStream reserved it).
+  BrokenStream(PUNKNOWN outer, PPORTWAVERTSTREAM port_stream, ULONG pin, bool capture, const WAVEFORMATEX& wave)
+      : CUnknown(outer), port_(port_stream), slot_pin_(pin), capture_(capture), breakage_(g_breakage),
         rate_hz_(wave.nSamplesPerSec), frame_bytes_(wave.nBlockAlign) {
     port_->AddRef();
     KeInitializeSpinLock(&lock_);
@@ -79,6 +83,7 @@ class BrokenStream : public IMiniportWaveRTStreamNotification, public IMiniportW
       port_->FreePagesFromMdl(register_mdl_);
     }
     FreeBuffer();
+    if (!breakage_.slot_freed_with_buffer) ReleaseSlot();
     port_->Release();
     __atomic_sub_fetch(&g_streams_alive, 1, __ATOMIC_SEQ_CST);
   }
@@ -90,6 +95,15 @@ class BrokenStream : public IMiniportWaveRTStreamNotification, public IMiniportW
 
  private:
   static VOID BurstDpc(PKDPC, PVOID context, PVOID, PVOID) { static_cast<BrokenStream*>(context)->Burst(); }
+  void ReleaseSlot() {
+    if (slot_held_) __atomic_sub_fetch(&g_slots_in_use[slot_pin_], 1, __ATOMIC_SEQ_CST);
+    slot_held_ = false;
+  }
+  // FreeAudioBuffer / FreeBufferWithNotification: the buffer, and with the breakage the slot too.
+  void FreeBufferFromPort() {
+    FreeBuffer();
+    if (breakage_.slot_freed_with_buffer) ReleaseSlot();
+  }
 
   // Frames at interrupt time `now` since the clock started (lock held): a pure function of time.
   ULONGLONG FramesAt(ULONGLONG now_100ns) const {
@@ -202,6 +216,8 @@ class BrokenStream : public IMiniportWaveRTStreamNotification, public IMiniportW
 
   static constexpr ULONG kMaxEvents = 4;
   PPORTWAVERTSTREAM port_;
+  const ULONG slot_pin_;
+  bool slot_held_ = true;
   const bool capture_;
   const Breakage breakage_;
   const ULONG rate_hz_;
@@ -314,13 +330,13 @@ NTSTATUS BrokenStream::AllocateAudioBuffer(ULONG requested, PMDL* mdl, ULONG* ac
                                            MEMORY_CACHING_TYPE* cache) {
   return Allocate(0, requested, mdl, actual, offset, cache);
 }
-VOID BrokenStream::FreeAudioBuffer(PMDL, ULONG) { FreeBuffer(); }
+VOID BrokenStream::FreeAudioBuffer(PMDL, ULONG) { FreeBufferFromPort(); }
 NTSTATUS BrokenStream::AllocateBufferWithNotification(ULONG notifications, ULONG requested, PMDL* mdl, ULONG* actual,
                                                       ULONG* offset, MEMORY_CACHING_TYPE* cache) {
   if (notifications < 1 || notifications > 2) return STATUS_INVALID_PARAMETER;
   return Allocate(notifications, requested, mdl, actual, offset, cache);
 }
-VOID BrokenStream::FreeBufferWithNotification(PMDL, ULONG) { FreeBuffer(); }
+VOID BrokenStream::FreeBufferWithNotification(PMDL, ULONG) { FreeBufferFromPort(); }
 
 VOID BrokenStream::GetHWLatency(KSRTAUDIO_HWLATENCY* latency) {
   latency->FifoSize = 0;
@@ -437,22 +453,45 @@ NTSTATUS BrokenMiniport::GetDescription(PPCFILTER_DESCRIPTOR* description) {
   *description = &g_filter;
   return STATUS_SUCCESS;
 }
-NTSTATUS BrokenMiniport::DataRangeIntersection(ULONG, PKSDATARANGE, PKSDATARANGE, ULONG, PVOID, PULONG) {
-  return STATUS_NOT_IMPLEMENTED;
+NTSTATUS BrokenMiniport::DataRangeIntersection(ULONG, PKSDATARANGE, PKSDATARANGE, ULONG capacity, PVOID result,
+                                              PULONG result_bytes) {
+  if (!g_breakage.intersection_ignores_client_range) return STATUS_NOT_IMPLEMENTED;  // the port's default
+  // The bug: the device's favourite format, without looking at what the client asked for.
+  struct Answer {
+    KSDATAFORMAT format;
+    WAVEFORMATEX wave;
+  };
+  *result_bytes = sizeof(Answer);
+  if (capacity == 0) return STATUS_BUFFER_OVERFLOW;
+  if (capacity < sizeof(Answer)) return STATUS_BUFFER_TOO_SMALL;
+  Answer a{};
+  a.format = {sizeof(Answer), 0, 4, 0, STATICGUIDOF(KSDATAFORMAT_TYPE_AUDIO), STATICGUIDOF(KSDATAFORMAT_SUBTYPE_PCM),
+              STATICGUIDOF(KSDATAFORMAT_SPECIFIER_WAVEFORMATEX)};
+  a.wave = {WAVE_FORMAT_PCM, 2, 48'000, 192'000, 4, 16, 0};
+  std::memcpy(result, &a, sizeof a);
+  return STATUS_SUCCESS;
 }
 NTSTATUS BrokenMiniport::Init(PUNKNOWN, PRESOURCELIST, PPORTWAVERT) { return STATUS_SUCCESS; }
 NTSTATUS BrokenMiniport::GetDeviceDescription(PDEVICE_DESCRIPTION description) {
   std::memset(description, 0, sizeof *description);
   return STATUS_SUCCESS;
 }
-NTSTATUS BrokenMiniport::NewStream(PMINIPORTWAVERTSTREAM* out, PPORTWAVERTSTREAM port_stream, ULONG, BOOLEAN capture,
-                                   PKSDATAFORMAT format) {
+NTSTATUS BrokenMiniport::NewStream(PMINIPORTWAVERTSTREAM* out, PPORTWAVERTSTREAM port_stream, ULONG pin,
+                                   BOOLEAN capture, PKSDATAFORMAT format) {
   const auto* wave = reinterpret_cast<const WAVEFORMATEX*>(format + 1);
   if (g_breakage.refuse_24_bit && wave->wBitsPerSample == 24) return STATUS_NOT_SUPPORTED;
   if (g_breakage.instance_limit_two && __atomic_load_n(&g_streams_alive, __ATOMIC_SEQ_CST) >= 2)
     return STATUS_INSUFFICIENT_RESOURCES;
-  auto* stream = new (NonPagedPoolNx, kPoolTag) BrokenStream(nullptr, port_stream, capture != FALSE, *wave);
-  if (stream == nullptr) return STATUS_INSUFFICIENT_RESOURCES;
+  if (pin >= SIZEOF_ARRAY(kSlots)) return STATUS_INVALID_PARAMETER;
+  if (__atomic_add_fetch(&g_slots_in_use[pin], 1, __ATOMIC_SEQ_CST) > kSlots[pin]) {
+    __atomic_sub_fetch(&g_slots_in_use[pin], 1, __ATOMIC_SEQ_CST);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  auto* stream = new (NonPagedPoolNx, kPoolTag) BrokenStream(nullptr, port_stream, pin, capture != FALSE, *wave);
+  if (stream == nullptr) {
+    __atomic_sub_fetch(&g_slots_in_use[pin], 1, __ATOMIC_SEQ_CST);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
   *out = PMINIPORTWAVERTSTREAM(PMINIPORTWAVERTSTREAMNOTIFICATION(stream));
   (*out)->AddRef();
   return STATUS_SUCCESS;
@@ -482,6 +521,7 @@ NTSTATUS AddDevice(PDRIVER_OBJECT driver, PDEVICE_OBJECT pdo) { return PcAddAdap
 void SetBreakage(const Breakage& breakage) { g_breakage = breakage; }
 
 NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path) {
+  g_slots_in_use[0] = g_slots_in_use[1] = 0;  // a fresh device: whatever the last one leaked is gone
   return PcInitializeAdapterDriver(driver, registry_path, AddDevice);
 }
 

@@ -7,7 +7,8 @@
 // mode on the render pin, and a capture pin that is a loopback of the oldest render stream (so a
 // frame counter written on render comes back on capture).
 //
-// Pins: 0 renders (up to 16 instances), 1 captures the loopback (up to 8). Formats: PCM 16, 24 and
+// Pins: 0 renders (up to 16 instances), 1 captures the loopback (up to 8); each stream holds one
+// of the pin's hardware slots. Formats: PCM 16, 24 and
 // 32-bit, 1 or 2 channels, 44.1 or 48 kHz. Switches apply to streams created after SetBreakage.
 #pragma once
 
@@ -50,6 +51,11 @@ struct Breakage {
   bool stop_keeps_position = false;
   // The loopback drops one frame in every 4800 (a glitch the driver itself does not report).
   bool loopback_drops_frames = false;
+  // DataRangeIntersection answers 48 kHz stereo 16-bit whatever the client's range asks for.
+  bool intersection_ignores_client_range = false;
+  // The hardware slot NewStream takes is given back in FreeAudioBuffer instead of when the stream
+  // goes, so a pin closed before it had a buffer keeps its slot for good.
+  bool slot_freed_with_buffer = false;
 };
 void SetBreakage(const Breakage& breakage);
 

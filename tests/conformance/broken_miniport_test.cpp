@@ -2,6 +2,8 @@
 // the driver did; and the same miniport unbroken passes them all (so the failures come from the
 // switch, not from the miniport).
 #include <memory>
+#include <set>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +123,21 @@ TEST(BrokenMiniport, RefusedDeclaredFormatFailsFormatAcceptance) {
   EXPECT_TRUE(FailsWith(r, "contract.format_acceptance", "int24"));
 }
 
+// The port screens pin creation against the ranges itself; data intersection is the miniport's.
+TEST(BrokenMiniport, IntersectionIgnoringTheClientRangeFailsFormatRejection) {
+  const Report r = run_against({.intersection_ignores_client_range = true});
+  EXPECT_TRUE(FailsWith(r, "contract.format_rejection",
+                        "a client range admitting only 48001 Hz 2 ch int16 got 48000 Hz 2 ch int16"));
+  EXPECT_TRUE(FailsWith(r, "contract.format_acceptance", "KSPROPERTY_PIN_DATAINTERSECTION for exactly 44100 Hz 1 ch int16 answered 48000 Hz 2 ch"));
+}
+
+TEST(BrokenMiniport, SlotKeptByAPinClosedWithoutBufferFailsCloseInEveryState) {
+  const Report r = run_against({.slot_freed_with_buffer = true});
+  EXPECT_TRUE(FailsWith(r, "contract.close_in_every_state",
+                        "after those five closes, instance 16 of the 16 the pin declares"));
+  EXPECT_EQ(r.failed("contract.instances"), nullptr) << "nothing leaks while no pin closes early";
+}
+
 TEST(BrokenMiniport, FewerInstancesThanDeclaredFailInstanceLimits) {
   const Report r = run_against({.instance_limit_two = true});
   EXPECT_TRUE(FailsWith(r, "contract.instances", "instance 3 of the 16"));
@@ -140,6 +157,31 @@ TEST(BrokenMiniport, DroppedLoopbackFramesFailZeroGlitch) {
   const Report r = run_against({.loopback_drops_frames = true}, true);
   EXPECT_TRUE(FailsWith(r, "zero_glitch", "discontinuities (the client counted 0 glitches): frames were lost"));
   EXPECT_EQ(r.glitch.client_glitches, 0u) << "the driver's own accounting sees nothing; the samples do";
+}
+
+// The promise in docs/conformance.md: no check is unable to fail. Every check the unbroken run
+// reports must fail under at least one switch.
+TEST(BrokenMiniport, EveryCheckFailsUnderSomeBreakage) {
+  const broken_test::Breakage each[] = {
+      {.position_quantum_100ns = 50'000},  {.rate_error_ppm = 1000},
+      {.register_lags_accuracy = true},     {.register_width_wrong = true},
+      {.register_accuracy_zero = true},     {.events_outside_run = true},
+      {.notification_period_wrong = true},  {.notification_jitter = true},
+      {.packet_count_not_reset = true},     {.packet_status_wrong = true},
+      {.buffer_short = true},               {.refuse_24_bit = true},
+      {.instance_limit_two = true},         {.position_moves_in_pause = true},
+      {.stop_keeps_position = true},        {.loopback_drops_frames = true},
+      {.intersection_ignores_client_range = true}, {.slot_freed_with_buffer = true},
+  };
+  std::set<std::string> failed;
+  for (const broken_test::Breakage& b : each)
+    for (const Check& c : run_against(b, b.loopback_drops_frames).checks)
+      if (!c.passed) failed.insert(c.name);
+  std::set<std::string> never_failed;
+  for (const Check& c : run_against({}, true).checks)
+    if (!failed.contains(c.name)) never_failed.insert(c.name);
+  EXPECT_TRUE(never_failed.empty()) << "checks no breakage makes fail: "
+                                    << ::testing::PrintToString(never_failed);
 }
 
 }  // namespace
