@@ -49,17 +49,19 @@ class Recorder {
 
 void advance_100ns(std::uint64_t duration_100ns) { host::run_until_100ns(host::now_100ns() + duration_100ns); }
 
-// The format every timing check uses: 48 kHz stereo 16-bit when the pin takes it (the Windows
-// shared-mode default), else the first standard format its ranges admit.
-bool pick_format(const Endpoint& e, Format* out) {
-  if (e.supports(Format::pcm16(48'000, 2))) {
-    *out = Format::pcm16(48'000, 2);
+// The format every timing check uses: stereo 16-bit at `rate_hz` when the pin takes it (48 kHz
+// stereo 16-bit is the Windows shared-mode default), else the first standard format at that rate.
+bool pick_format(const Endpoint& e, std::uint32_t rate_hz, Format* out) {
+  if (e.supports(Format::pcm16(rate_hz, 2))) {
+    *out = Format::pcm16(rate_hz, 2);
     return true;
   }
-  const auto all = e.formats();
-  if (all.empty()) return false;
-  *out = all.front();
-  return true;
+  for (const Format& f : e.formats()) {
+    if (f.sample_rate_hz != rate_hz) continue;
+    *out = f;
+    return true;
+  }
+  return false;
 }
 
 std::uint32_t read_register(const KSRTAUDIO_HWREGISTER& r) {
@@ -94,6 +96,7 @@ PositionFigures fit(const std::string& source, const std::vector<double>& t_s, c
   }
   f.sigma_ms = std::sqrt(ss / t_s.size());
   f.granularity_ms = granularity_ms;
+  f.frame_floor_sigma_ms = 1000.0 / rate_hz / std::sqrt(12.0);
   return f;
 }
 
@@ -714,8 +717,9 @@ Status run(const Options& options, Report* out) {
     er.direction = e.direction;
     Format format;
     Recorder rec(out, e.name);
-    if (!pick_format(e, &format)) {
-      rec.fail("contract.format_acceptance", "the pin's data ranges admit no standard PCM or float format");
+    if (!pick_format(e, options.sample_rate_hz, &format)) {
+      rec.fail("contract.format_acceptance", "the pin's data ranges admit no standard PCM or float format at " +
+                                                 std::to_string(options.sample_rate_hz) + " Hz");
       out->endpoints.push_back(std::move(er));
       continue;
     }

@@ -84,7 +84,8 @@ Status write_json(const Report& report, const std::string& path) {
                                   {"rate_error_ppm", p.rate_error_ppm},
                                   {"sigma_ms", p.sigma_ms},
                                   {"max_deviation_ms", p.max_deviation_ms},
-                                  {"granularity_ms", p.granularity_ms}};
+                                  {"granularity_ms", p.granularity_ms},
+                                  {"frame_floor_sigma_ms", p.frame_floor_sigma_ms}};
     }
     const NotificationFigures& n = e.notifications;
     je["notifications"] = {{"expected_ms", n.expected_ms},     {"intervals", n.intervals},
@@ -153,13 +154,15 @@ std::string summary(const Report& report) {
   for (const Check& c : report.checks)
     o << (c.passed ? "PASS " : "FAIL ") << (c.endpoint.empty() ? "" : c.endpoint + ": ") << c.name << ": " << c.message
       << "\n";
-  o << "\nendpoint        source       pairs  rate error (ppm)  sigma (ms)  max dev (ms)  granularity (ms)\n";
+  o << "\nendpoint        source       pairs  rate error (ppm)  sigma (ms)  max dev (ms)  granularity (ms)  "
+       "1-frame floor (ms)\n";
   for (const EndpointReport& e : report.endpoints)
     for (const PositionFigures& p : e.positions) {
       o.precision(4);
       o << e.name << std::string(e.name.size() < 16 ? 16 - e.name.size() : 1, ' ') << p.source
         << std::string(p.source.size() < 13 ? 13 - p.source.size() : 1, ' ') << p.pairs << "  " << p.rate_error_ppm
-        << "  " << p.sigma_ms << "  " << p.max_deviation_ms << "  " << p.granularity_ms << "\n";
+        << "  " << p.sigma_ms << "  " << p.max_deviation_ms << "  " << p.granularity_ms << "  "
+        << p.frame_floor_sigma_ms << "\n";
     }
   o << "\nendpoint        notification expected (ms)  mean (ms)  jitter sigma (ms)  max dev (ms)\n";
   for (const EndpointReport& e : report.endpoints) {

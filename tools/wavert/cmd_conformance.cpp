@@ -1,4 +1,4 @@
-// `wavert conformance [--endpoint NAME|all] [--clock sim|real] [--json FILE] [--plot DIR]`: the
+// `wavert conformance [--endpoint NAME|all] [--clock sim|real] [--json FILE] [--plot DIR] [--rate HZ]`: the
 // WaveRT conformance suite (wavert_conformance, conformance/) against the loaded driver. Prints one
 // line per check and the figures; exit 0 when every check passed, 1 when one failed.
 #include <cstdio>
@@ -25,6 +25,9 @@ class ConformanceCommand : public Command {
     sub->add_option("--seconds", seconds_, "Seconds of (QPC, position) pairs per endpoint (the KS test uses 60)")
         ->check(CLI::Range(1.0, 3600.0))
         ->capture_default_str();
+    sub->add_option("--rate", rate_, "Sample rate (Hz) of the contract, position and notification runs")
+        ->check(CLI::Range(1'000u, 768'000u))
+        ->capture_default_str();
     sub->add_flag("--busy-cores", busy_, "Keep every core busy during the zero-glitch run (3 render + 2 capture)");
     return sub;
   }
@@ -35,6 +38,7 @@ class ConformanceCommand : public Command {
   std::string clock_ = "sim";
   std::string json_, plot_;
   double seconds_ = 60.0;
+  std::uint32_t rate_ = 48'000;
   bool busy_ = false;
 };
 
@@ -52,6 +56,7 @@ int ConformanceCommand::run(const GlobalOptions& globals) {
   conformance::Options options;
   options.endpoint = endpoint_;
   options.position_seconds = seconds_;
+  options.sample_rate_hz = rate_;
   if (busy_) {
     options.busy_cores = true;
     options.glitch_render_streams = 3;

@@ -41,6 +41,9 @@ struct Options {
   // phase against a 1 ms DMA tick spreads evenly instead of creeping (a creeping phase turns a
   // register's step lag into a fake rate error). 12 992 pairs per minute.
   std::uint32_t position_interval_100ns = 46'180;
+  // The sample rate of the contract, position and notification runs (stereo 16-bit where the pin
+  // takes it). 48 kHz is Windows' shared-mode default.
+  std::uint32_t sample_rate_hz = 48'000;
   // The cyclic buffer of the position and notification runs: 100 ms, two 50 ms notifications.
   std::uint32_t buffer_duration_us = 100'000;
   // The per-endpoint checks (contract, position, notifications); off for a zero-glitch-only run.
@@ -71,6 +74,9 @@ struct PositionFigures {
   double sigma_ms = 0;           // residual standard deviation
   double max_deviation_ms = 0;   // largest residual
   double granularity_ms = 0;     // longest time the position stood still while running
+  // The sigma of a position that is exact but counted in whole frames: one frame / sqrt(12). No
+  // frame-counting position scatters less; a driver that adds no noise of its own sits on it.
+  double frame_floor_sigma_ms = 0;
   // Residual (ms) at time (s), thinned for plotting.
   std::vector<std::pair<double, double>> error_over_time;
 };
