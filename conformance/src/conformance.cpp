@@ -49,15 +49,18 @@ class Recorder {
 
 void advance_100ns(std::uint64_t duration_100ns) { host::run_until_100ns(host::now_100ns() + duration_100ns); }
 
-// The format every timing check uses: stereo 16-bit at `rate_hz` when the pin takes it (48 kHz
-// stereo 16-bit is the Windows shared-mode default), else the first standard format at that rate.
+// The format every timing check uses: stereo 16-bit at `rate_hz` when the pin takes it, else the
+// first standard format at that rate. Rate 0 means 48 kHz (the Windows shared-mode default) or,
+// for a pin without it, the first standard format its ranges admit.
 bool pick_format(const Endpoint& e, std::uint32_t rate_hz, Format* out) {
-  if (e.supports(Format::pcm16(rate_hz, 2))) {
-    *out = Format::pcm16(rate_hz, 2);
+  const std::uint32_t rate = rate_hz != 0 ? rate_hz : 48'000;
+  if (e.supports(Format::pcm16(rate, 2))) {
+    *out = Format::pcm16(rate, 2);
     return true;
   }
-  for (const Format& f : e.formats()) {
-    if (f.sample_rate_hz != rate_hz) continue;
+  const auto all = e.formats();
+  for (const Format& f : all) {
+    if (rate_hz != 0 && f.sample_rate_hz != rate_hz) continue;
     *out = f;
     return true;
   }
@@ -718,8 +721,9 @@ Status run(const Options& options, Report* out) {
     Format format;
     Recorder rec(out, e.name);
     if (!pick_format(e, options.sample_rate_hz, &format)) {
-      rec.fail("contract.format_acceptance", "the pin's data ranges admit no standard PCM or float format at " +
-                                                 std::to_string(options.sample_rate_hz) + " Hz");
+      rec.fail("contract.format_acceptance",
+               "the pin's data ranges admit no standard PCM or float format" +
+                   (options.sample_rate_hz != 0 ? " at " + std::to_string(options.sample_rate_hz) + " Hz" : ""));
       out->endpoints.push_back(std::move(er));
       continue;
     }

@@ -25,9 +25,10 @@ class ConformanceCommand : public Command {
     sub->add_option("--seconds", seconds_, "Seconds of (QPC, position) pairs per endpoint (the KS test uses 60)")
         ->check(CLI::Range(1.0, 3600.0))
         ->capture_default_str();
-    sub->add_option("--rate", rate_, "Sample rate (Hz) of the contract, position and notification runs")
-        ->check(CLI::Range(1'000u, 768'000u))
-        ->capture_default_str();
+    sub->add_option("--rate", rate_,
+                    "Sample rate (Hz) of the contract, position and notification runs (default: 48000, or the "
+                    "pin's first format if it cannot take 48000)")
+        ->check(CLI::Range(1'000u, 768'000u));
     sub->add_flag("--busy-cores", busy_, "Keep every core busy during the zero-glitch run (3 render + 2 capture)");
     return sub;
   }
@@ -38,7 +39,7 @@ class ConformanceCommand : public Command {
   std::string clock_ = "sim";
   std::string json_, plot_;
   double seconds_ = 60.0;
-  std::uint32_t rate_ = 48'000;
+  std::uint32_t rate_ = 0;  // 0: Options' default
   bool busy_ = false;
 };
 

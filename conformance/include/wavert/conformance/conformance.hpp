@@ -42,8 +42,8 @@ struct Options {
   // register's step lag into a fake rate error). 12 992 pairs per minute.
   std::uint32_t position_interval_100ns = 46'180;
   // The sample rate of the contract, position and notification runs (stereo 16-bit where the pin
-  // takes it). 48 kHz is Windows' shared-mode default.
-  std::uint32_t sample_rate_hz = 48'000;
+  // takes it). 0: 48 kHz, Windows' shared-mode default, or the pin's first format if it has none.
+  std::uint32_t sample_rate_hz = 0;
   // The cyclic buffer of the position and notification runs: 100 ms, two 50 ms notifications.
   std::uint32_t buffer_duration_us = 100'000;
   // The per-endpoint checks (contract, position, notifications); off for a zero-glitch-only run.
