@@ -174,6 +174,23 @@ volatile ULONG* Controller::wall_clock_register() const {
   return reinterpret_cast<volatile ULONG*>(page_ + kWalclk);
 }
 
+void Controller::hold_wall_clock() {
+  KIRQL irql;
+  KeAcquireSpinLock(&lock_, &irql);
+  ++wall_clock_holders_;
+  update_engine_timer_locked();
+  KeReleaseSpinLock(&lock_, irql);
+}
+
+void Controller::release_wall_clock() {
+  KIRQL irql;
+  KeAcquireSpinLock(&lock_, &irql);
+  NT_ASSERT(wall_clock_holders_ > 0);
+  if (wall_clock_holders_ > 0) --wall_clock_holders_;
+  update_engine_timer_locked();
+  KeReleaseSpinLock(&lock_, irql);
+}
+
 void Controller::write_wall_clock_locked(ULONGLONG device_ticks) {
   // §3.3.16: WALCLK is the low 32 bits of the oscillator count (it wraps every ~179 s).
   write_register<ULONG>(page_, kWalclk, static_cast<ULONG>(device_ticks));
@@ -368,6 +385,8 @@ void Controller::update_engine_timer_locked() {
       if (period_us == 0 || stream_period_us < period_us) period_us = stream_period_us;
     }
   }
+  // With no stream running, a handed-out WALCLK still has to count.
+  if (period_us == 0 && powered_ && wall_clock_holders_ != 0) period_us = config_.dma_tick_us;
   if (period_us != 0 && period_us < kMinEnginePeriodUs) period_us = kMinEnginePeriodUs;
   if (period_us == timer_period_us_) return;
   // The engine starts from idle now: nothing before this instant is owed a catch-up.

@@ -249,6 +249,11 @@ class Controller : public PoolObject {
   // ---- Registers ---------------------------------------------------------------------------------
   volatile UCHAR* register_page() const;
   volatile ULONG* wall_clock_register() const;  // WALCLK (GetClockRegister maps it)
+  // WALCLK is written by the engine, which sleeps while no stream runs. Whoever hands the register
+  // out holds it fresh (the engine keeps ticking, at DmaTickUs, while powered) until it releases
+  // it; holds nest. Any IRQL <= DISPATCH_LEVEL.
+  void hold_wall_clock();
+  void release_wall_clock();
 
   // ---- Time (any IRQL) -------------------------------------------------------------------------
   ULONGLONG device_ticks_now() const;                   // oscillator ticks since power-on
@@ -338,6 +343,7 @@ class Controller : public PoolObject {
   ULONGLONG qpc_at_power_on_ = 0;
   bool powered_ = false;
   ULONG timer_period_us_ = 0;  // 0: timer not set
+  ULONG wall_clock_holders_ = 0;
   // Device time of the last engine step; a late DPC catches up from here in steps of one period.
   ULONGLONG last_engine_ticks_ = 0;
   BusAttachment bus_[kMaxBusAttachments] = {};

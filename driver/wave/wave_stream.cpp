@@ -73,6 +73,7 @@ WaveStream::~WaveStream() {
   // The port closes a pin by stepping it to STOP and freeing its buffer first (§1.6); a stream
   // released without that still stops DMA here before its memory goes.
   if (descriptor_ != nullptr) descriptor_->reset();
+  if (holds_wall_clock_) controller_.release_wall_clock();
   free_buffer();
   if (descriptor_ != nullptr) {
     controller_.free_stream(descriptor_);
@@ -268,11 +269,17 @@ NTSTATUS WaveStream::GetClockRegister(KSRTAUDIO_HWREGISTER* reg) {
   PAGED_CODE();
   reg->Register = const_cast<ULONG*>(controller_.wall_clock_register());
   reg->Width = 32;
+  // The client reads it in every state, not only while this stream runs.
+  if (!holds_wall_clock_) {
+    controller_.hold_wall_clock();
+    holds_wall_clock_ = true;
+  }
   // WALCLK counts the device oscillator, which also clocks the samples (§2: "the clock register
   // must run from the same oscillator as the sample clock").
   reg->Numerator = controller_.oscillator_hz_numerator();
   reg->Denominator = controller_.oscillator_hz_denominator();
-  // The register is refreshed once per engine tick: that many ticks is its granularity.
+  // The register is refreshed once per engine tick, in every stream state while it is handed out
+  // (hold_wall_clock): that many ticks is its granularity.
   reg->Accuracy =
       static_cast<ULONG>(mul_div_ceil(hw::kWallClockHz, controller_.config().dma_tick_us, 1'000'000));
   return STATUS_SUCCESS;

@@ -97,6 +97,8 @@ class WaveStream : public IMiniportWaveRTStreamNotification,
   PHYSICAL_ADDRESS bdl_physical_ = {};
   ULONG bdl_bytes_ = 0;
 
+  bool holds_wall_clock_ = false;  // GetClockRegister handed WALCLK out: keep it counting
+
   KDPC dpc_;
   KSPIN_LOCK lock_;
   // Guarded by lock_:

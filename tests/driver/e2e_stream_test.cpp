@@ -116,6 +116,28 @@ TEST_F(Streams, RegistersAreLpibAndTheWallClockOfTheDeviceOscillator) {
   EXPECT_LE(std::llabs(static_cast<LONGLONG>(wall_elapsed) - expected), static_cast<LONGLONG>(clock.Accuracy));
 }
 
+// KSRTAUDIO_HWREGISTER for a clock: a counter at Numerator / Denominator Hz. It must count while
+// the client holds it, whatever the stream's state -- not only while some stream runs.
+TEST_F(Streams, TheWallClockCountsInStopAndPauseOnceHandedOut) {
+  const Format f = Format::pcm16(48'000, 2);
+  const ks::Handle h = pin(speaker(), e2e::kSpeakerRenderPin, f);
+  (void)buffer(h, 9'600, 2);
+  KSRTAUDIO_HWREGISTER clock{};
+  ASSERT_EQ(raw_.get_register(h, KSPROPERTY_RTAUDIO_CLOCKREGISTER, &clock).status, STATUS_SUCCESS);
+  const auto* walclk = static_cast<volatile ULONG*>(clock.Register);
+  for (KSSTATE state : {KSSTATE_STOP, KSSTATE_PAUSE}) {
+    if (state == KSSTATE_PAUSE) {
+      ASSERT_EQ(raw_.set_state(h, KSSTATE_ACQUIRE), STATUS_SUCCESS);
+      ASSERT_EQ(raw_.set_state(h, KSSTATE_PAUSE), STATUS_SUCCESS);
+    }
+    wavert::host::run_for(3ms);
+    const ULONG before = *walclk;
+    wavert::host::run_for(100ms);
+    const LONGLONG elapsed = static_cast<LONGLONG>(static_cast<ULONG>(*walclk - before));
+    EXPECT_LE(std::llabs(elapsed - 100 * 24'000), static_cast<LONGLONG>(clock.Accuracy)) << "state " << state;
+  }
+}
+
 TEST_F(Streams, HwLatencyReportsTheFifoAndTheCodecDelay) {
   const Format f = Format::pcm24(48'000, 2);  // 6-byte frames: the FIFO is whole frames
   const ks::Handle h = pin(speaker(), e2e::kSpeakerRenderPin, f);
