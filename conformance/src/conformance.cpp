@@ -58,8 +58,7 @@ bool pick_format(const Endpoint& e, std::uint32_t rate_hz, Format* out) {
     *out = Format::pcm16(rate, 2);
     return true;
   }
-  const auto all = e.formats();
-  for (const Format& f : all) {
+  for (const Format& f : e.formats()) {
     if (rate_hz != 0 && f.sample_rate_hz != rate_hz) continue;
     *out = f;
     return true;
